@@ -1,0 +1,507 @@
+/*
+ * jdax native-x86: x86-64 cache write-back, fences and non-temporal copies
+ * for io.jdax.x86.X86Native (DESIGN.md C3, C4, C10).
+ *
+ * Built for any x86-64 (no -march): each routine that needs an extension
+ * carries its own target attribute, and init() picks them by CPUID once.
+ *
+ * Java side (package io.jdax.x86, class X86Native; addresses are raw, the
+ * Java caller has bounds-checked them, lengths are >= 0):
+ *
+ *   static native long cpuFeatures();
+ *   static native int  configure(int flushKind, int copyKind, long threshold, int headAlign);
+ *   static native int  flushKind();
+ *   static native int  copyKind();
+ *   static native long threshold();
+ *   static native int  headAlign();
+ *   static native void copyNocache(long dst, long src, long n);
+ *   static native void copyFlushcache(long dst, long src, long n);
+ *   static native void copyFlushcacheArray(long dst, byte[] src, int off, int len);
+ *   static native int  copyFlushcacheTraced(long dst, long src, long n, long[] lines);
+ *   static native void writeback(long addr, long n);
+ *   static native void fence();
+ *
+ * Codes and bits are in jdax_x86.h. configure(): kind 0 = best the CPU has,
+ * threshold < 0 = default, headAlign 0 = default; returns 0, -22 (EINVAL) or
+ * -95 (ENOTSUP, the CPU or OS cannot run that kind) and then changes nothing.
+ */
+#include <cpuid.h>
+#include <immintrin.h>
+#include <jni.h>
+#include <string.h>
+
+#include "jdax_x86.h"
+
+#define LINE_MASK ((uintptr_t)JDAX_LINE - 1)
+
+/* ---- cache write-back: every line overlapping [start, end) ---- */
+
+typedef void (*wb_fn)(uintptr_t start, uintptr_t end);
+
+static void wb_clflush(uintptr_t start, uintptr_t end)
+{
+	for (uintptr_t p = start & ~LINE_MASK; p < end; p += JDAX_LINE)
+		_mm_clflush((const void *)p);
+}
+
+__attribute__((target("clflushopt")))
+static void wb_clflushopt(uintptr_t start, uintptr_t end)
+{
+	for (uintptr_t p = start & ~LINE_MASK; p < end; p += JDAX_LINE)
+		_mm_clflushopt((void *)p);
+}
+
+__attribute__((target("clwb")))
+static void wb_clwb(uintptr_t start, uintptr_t end)
+{
+	for (uintptr_t p = start & ~LINE_MASK; p < end; p += JDAX_LINE)
+		_mm_clwb((void *)p);
+}
+
+/* ---- non-temporal copy loops ----
+ * Each takes a destination aligned to 8 bytes (or n < 8), stores with movnti
+ * up to the next line boundary, streams whole lines, then the 32/16/8/4-byte
+ * pieces of the last line, and returns the 0..3 bytes it left for a cached
+ * store. Sources may have any alignment. */
+
+typedef size_t (*nt_fn)(char *d, const char *s, size_t n);
+
+static inline __attribute__((always_inline)) void movnti8(char *d, const char *s)
+{
+	long long v;
+	memcpy(&v, s, 8);
+	_mm_stream_si64((long long *)d, v);
+}
+
+static inline __attribute__((always_inline)) void movnti4(char *d, const char *s)
+{
+	int v;
+	memcpy(&v, s, 4);
+	_mm_stream_si32((int *)d, v);
+}
+
+static inline __attribute__((always_inline)) void movntdq16(char *d, const char *s)
+{
+	_mm_stream_si128((__m128i *)d, _mm_loadu_si128((const __m128i *)s));
+}
+
+/* movnti up to the line boundary; afterwards d is line-aligned or n < 8 */
+#define NT_TO_LINE(d, s, n) \
+	for (; ((uintptr_t)(d) & LINE_MASK) && (n) >= 8; d += 8, s += 8, n -= 8) \
+		movnti8(d, s)
+
+/* the last partial line, d line-aligned (or n < 8): 32, 16, 8, 4 */
+static inline __attribute__((always_inline)) size_t nt_tail16(char *d, const char *s, size_t n)
+{
+	if (n >= 32) {
+		movntdq16(d, s);
+		movntdq16(d + 16, s + 16);
+		d += 32, s += 32, n -= 32;
+	}
+	if (n >= 16) {
+		movntdq16(d, s);
+		d += 16, s += 16, n -= 16;
+	}
+	if (n >= 8) {
+		movnti8(d, s);
+		d += 8, s += 8, n -= 8;
+	}
+	if (n >= 4) {
+		movnti4(d, s);
+		n -= 4;
+	}
+	return n;
+}
+
+static size_t nt_movnti(char *d, const char *s, size_t n)
+{
+	for (; n >= 8; d += 8, s += 8, n -= 8)
+		movnti8(d, s);
+	if (n >= 4) {
+		movnti4(d, s);
+		n -= 4;
+	}
+	return n;
+}
+
+static size_t nt_sse2(char *d, const char *s, size_t n)
+{
+	NT_TO_LINE(d, s, n);
+	for (; n >= JDAX_LINE; d += JDAX_LINE, s += JDAX_LINE, n -= JDAX_LINE) {
+		__m128i a = _mm_loadu_si128((const __m128i *)s);
+		__m128i b = _mm_loadu_si128((const __m128i *)s + 1);
+		__m128i c = _mm_loadu_si128((const __m128i *)s + 2);
+		__m128i e = _mm_loadu_si128((const __m128i *)s + 3);
+		_mm_stream_si128((__m128i *)d, a);
+		_mm_stream_si128((__m128i *)d + 1, b);
+		_mm_stream_si128((__m128i *)d + 2, c);
+		_mm_stream_si128((__m128i *)d + 3, e);
+	}
+	return nt_tail16(d, s, n);
+}
+
+__attribute__((target("avx2")))
+static size_t nt_avx2(char *d, const char *s, size_t n)
+{
+	NT_TO_LINE(d, s, n);
+	for (; n >= 2 * JDAX_LINE; d += 2 * JDAX_LINE, s += 2 * JDAX_LINE, n -= 2 * JDAX_LINE) {
+		__m256i a = _mm256_loadu_si256((const __m256i *)s);
+		__m256i b = _mm256_loadu_si256((const __m256i *)s + 1);
+		__m256i c = _mm256_loadu_si256((const __m256i *)s + 2);
+		__m256i e = _mm256_loadu_si256((const __m256i *)s + 3);
+		_mm256_stream_si256((__m256i *)d, a);
+		_mm256_stream_si256((__m256i *)d + 1, b);
+		_mm256_stream_si256((__m256i *)d + 2, c);
+		_mm256_stream_si256((__m256i *)d + 3, e);
+	}
+	if (n >= JDAX_LINE) {
+		__m256i a = _mm256_loadu_si256((const __m256i *)s);
+		__m256i b = _mm256_loadu_si256((const __m256i *)s + 1);
+		_mm256_stream_si256((__m256i *)d, a);
+		_mm256_stream_si256((__m256i *)d + 1, b);
+		d += JDAX_LINE, s += JDAX_LINE, n -= JDAX_LINE;
+	}
+	return nt_tail16(d, s, n);
+}
+
+__attribute__((target("avx512f")))
+static size_t nt_avx512(char *d, const char *s, size_t n)
+{
+	NT_TO_LINE(d, s, n);
+	for (; n >= 4 * JDAX_LINE; d += 4 * JDAX_LINE, s += 4 * JDAX_LINE, n -= 4 * JDAX_LINE) {
+		__m512i a = _mm512_loadu_si512(s);
+		__m512i b = _mm512_loadu_si512(s + JDAX_LINE);
+		__m512i c = _mm512_loadu_si512(s + 2 * JDAX_LINE);
+		__m512i e = _mm512_loadu_si512(s + 3 * JDAX_LINE);
+		_mm512_stream_si512((__m512i *)d, a);
+		_mm512_stream_si512((__m512i *)d + 1, b);
+		_mm512_stream_si512((__m512i *)d + 2, c);
+		_mm512_stream_si512((__m512i *)d + 3, e);
+	}
+	for (; n >= JDAX_LINE; d += JDAX_LINE, s += JDAX_LINE, n -= JDAX_LINE)
+		_mm512_stream_si512((__m512i *)d, _mm512_loadu_si512(s));
+	return nt_tail16(d, s, n);
+}
+
+/* ---- CPU features and the one place that dispatches ---- */
+
+static long features;
+
+static const wb_fn wb_fns[] = { 0, wb_clflush, wb_clflushopt, wb_clwb };
+static const long wb_need[] = { 0, JDAX_F_CLFLUSH, JDAX_F_CLFLUSHOPT, JDAX_F_CLWB };
+static const nt_fn nt_fns[] = { 0, nt_movnti, nt_sse2, nt_avx2, nt_avx512 };
+static const long nt_need[] = { 0, JDAX_F_SSE2, JDAX_F_SSE2, JDAX_F_AVX2, JDAX_F_AVX512F };
+
+/*
+ * The configuration is one word, so a copy running beside configure() sees
+ * either the old or the new one whole:
+ * bits 0-1 flush kind, 2-4 copy kind, 5-11 head alignment, 12-63 threshold.
+ */
+static uint64_t config;
+
+static uint64_t pack(int flush, int copy, long threshold, int head_align)
+{
+	return (uint64_t)flush | (uint64_t)copy << 2 | (uint64_t)head_align << 5 |
+	       (uint64_t)threshold << 12;
+}
+
+#define CFG_FLUSH(c)     ((int)((c) & 3))
+#define CFG_COPY(c)      ((int)((c) >> 2 & 7))
+#define CFG_HEAD(c)      ((size_t)((c) >> 5 & 127))
+#define CFG_THRESHOLD(c) ((size_t)((c) >> 12))
+
+static uint64_t xcr0(void)
+{
+	uint32_t lo, hi;
+	__asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+	return (uint64_t)hi << 32 | lo;
+}
+
+static long probe(void)
+{
+	unsigned a, b, c, d;
+	long f = 0;
+	uint64_t os = 0;
+
+	if (!__get_cpuid(1, &a, &b, &c, &d))
+		return f;
+	if (d & bit_SSE2)
+		f |= JDAX_F_SSE2;
+	if (d & (1u << 19))       /* CLFSH: cpuid.h has no name for it */
+		f |= JDAX_F_CLFLUSH;
+	/* vector state the OS saves on context switch: without it no AVX */
+	if ((c & bit_OSXSAVE) && (c & bit_AVX))
+		os = xcr0();
+	if (!__get_cpuid_count(7, 0, &a, &b, &c, &d))
+		return f;
+	if (b & bit_CLFLUSHOPT)
+		f |= JDAX_F_CLFLUSHOPT;
+	if (b & bit_CLWB)
+		f |= JDAX_F_CLWB;
+	if (b & bit_AVX2) {
+		f |= JDAX_F_AVX2_CPU;
+		if ((os & 0x6) == 0x6)          /* XMM, YMM */
+			f |= JDAX_F_AVX2;
+	}
+	if (b & bit_AVX512F) {
+		f |= JDAX_F_AVX512F_CPU;
+		if ((os & 0xe6) == 0xe6)        /* XMM, YMM, opmask, ZMM 0-15 high, ZMM 16-31 */
+			f |= JDAX_F_AVX512F;
+	}
+	return f;
+}
+
+static int best(const long *need, int top)
+{
+	while (top > 1 && (features & need[top]) != need[top])
+		top--;
+	return top;
+}
+
+__attribute__((constructor))
+static void init(void)
+{
+	features = probe();
+	__atomic_store_n(&config, pack(best(wb_need, JDAX_FLUSH_CLWB),
+	                               best(nt_need, JDAX_COPY_AVX512),
+	                               JDAX_DEFAULT_THRESHOLD, JDAX_DEFAULT_HEAD_ALIGN),
+	                 __ATOMIC_RELAXED);
+}
+
+long jdax_cpu_features(void)
+{
+	return features;
+}
+
+int jdax_configure(int flush_kind, int copy_kind, long threshold, int head_align)
+{
+	if (flush_kind == JDAX_AUTO)
+		flush_kind = best(wb_need, JDAX_FLUSH_CLWB);
+	if (copy_kind == JDAX_AUTO)
+		copy_kind = best(nt_need, JDAX_COPY_AVX512);
+	if (threshold < 0)
+		threshold = JDAX_DEFAULT_THRESHOLD;
+	if (head_align == 0)
+		head_align = JDAX_DEFAULT_HEAD_ALIGN;
+	if (flush_kind < JDAX_FLUSH_CLFLUSH || flush_kind > JDAX_FLUSH_CLWB ||
+	    copy_kind < JDAX_COPY_MOVNTI || copy_kind > JDAX_COPY_AVX512 ||
+	    threshold > JDAX_MAX_THRESHOLD ||
+	    /* 8 keeps movnti aligned; above 64 the head would span lines */
+	    head_align < 8 || head_align > JDAX_LINE || (head_align & (head_align - 1)))
+		return JDAX_EINVAL;
+	if ((features & wb_need[flush_kind]) != wb_need[flush_kind] ||
+	    (features & nt_need[copy_kind]) != nt_need[copy_kind])
+		return JDAX_ENOTSUP;
+	__atomic_store_n(&config, pack(flush_kind, copy_kind, threshold, head_align),
+	                 __ATOMIC_RELAXED);
+	return JDAX_OK;
+}
+
+int jdax_flush_kind(void)
+{
+	return CFG_FLUSH(__atomic_load_n(&config, __ATOMIC_RELAXED));
+}
+
+int jdax_copy_kind(void)
+{
+	return CFG_COPY(__atomic_load_n(&config, __ATOMIC_RELAXED));
+}
+
+long jdax_threshold(void)
+{
+	return (long)CFG_THRESHOLD(__atomic_load_n(&config, __ATOMIC_RELAXED));
+}
+
+int jdax_head_align(void)
+{
+	return (int)CFG_HEAD(__atomic_load_n(&config, __ATOMIC_RELAXED));
+}
+
+/* ---- the copy (C4) ---- */
+
+/* Where write-backs go: to the CPU, and in the traced build also to a list. */
+struct wb_sink {
+	wb_fn wb;
+	uintptr_t *lines;
+	size_t cap;
+	size_t count;
+};
+
+static inline __attribute__((always_inline))
+void sink_wb(struct wb_sink *k, int traced, uintptr_t start, uintptr_t end)
+{
+	k->wb(start, end);
+	if (traced)
+		for (uintptr_t p = start & ~LINE_MASK; p < end; p += JDAX_LINE, k->count++)
+			if (k->count < k->cap)
+				k->lines[k->count] = p;
+}
+
+/*
+ * The one copy algorithm. Below the threshold: cached copy, write back every
+ * line it touched. Otherwise: a cached head up to head_align, the rest
+ * non-temporal, except the last 0..3 bytes (cached). Then the lines that got
+ * cached stores, and only those, are written back (C4): at most the head line
+ * and the tail line, once each. The write-backs come after all the stores, so
+ * a line holding both kinds of store is pushed out whatever the CPU does with
+ * a non-temporal store that hits a cached line.
+ *
+ * wb == NULL (copy_nocache): the same stores, no write-back, no threshold.
+ */
+static inline __attribute__((always_inline))
+void copy(char *d, const char *s, size_t n, uint64_t cfg, struct wb_sink *k, int traced)
+{
+	if (k && n < CFG_THRESHOLD(cfg)) {
+		memcpy(d, s, n);
+		if (n)
+			sink_wb(k, traced, (uintptr_t)d, (uintptr_t)d + n);
+		return;
+	}
+	size_t head = -(uintptr_t)d & (CFG_HEAD(cfg) - 1);
+	if (head > n)
+		head = n;
+	memcpy(d, s, head);
+	size_t tail = nt_fns[CFG_COPY(cfg)](d + head, s + head, n - head);
+	memcpy(d + n - tail, s + n - tail, tail);
+	if (!k)
+		return;
+	if (head)
+		sink_wb(k, traced, (uintptr_t)d, (uintptr_t)d + head);
+	if (tail) {
+		uintptr_t t = (uintptr_t)d + n - tail;
+		/* the head line, already written back, may hold the tail too */
+		if (head && (t & ~LINE_MASK) == ((uintptr_t)d & ~LINE_MASK))
+			return;
+		sink_wb(k, traced, t, (uintptr_t)d + n);
+	}
+}
+
+void jdax_copy_nocache(void *dst, const void *src, size_t n)
+{
+	copy(dst, src, n, __atomic_load_n(&config, __ATOMIC_RELAXED), NULL, 0);
+}
+
+void jdax_copy_flushcache(void *dst, const void *src, size_t n)
+{
+	uint64_t cfg = __atomic_load_n(&config, __ATOMIC_RELAXED);
+	struct wb_sink k = { wb_fns[CFG_FLUSH(cfg)], NULL, 0, 0 };
+	copy(dst, src, n, cfg, &k, 0);
+}
+
+/* copy_flushcache that also lists the lines it wrote back (up to cap of them);
+ * returns how many it wrote back. For tests of C4. */
+size_t jdax_copy_flushcache_traced(void *dst, const void *src, size_t n,
+                                   uintptr_t *lines, size_t cap)
+{
+	uint64_t cfg = __atomic_load_n(&config, __ATOMIC_RELAXED);
+	struct wb_sink k = { wb_fns[CFG_FLUSH(cfg)], lines, lines ? cap : 0, 0 };
+	copy(dst, src, n, cfg, &k, 1);
+	return k.count;
+}
+
+void jdax_writeback(const void *addr, size_t n)
+{
+	if (n)
+		wb_fns[jdax_flush_kind()]((uintptr_t)addr, (uintptr_t)addr + n);
+}
+
+void jdax_fence(void)
+{
+	_mm_sfence();
+}
+
+/* ---- JNI: io.jdax.x86.X86Native ---- */
+
+#define PTR(x) ((void *)(uintptr_t)(x))
+
+JNIEXPORT jlong JNICALL Java_io_jdax_x86_X86Native_cpuFeatures(JNIEnv *env, jclass cls)
+{
+	(void)env, (void)cls;
+	return jdax_cpu_features();
+}
+
+JNIEXPORT jint JNICALL Java_io_jdax_x86_X86Native_configure(JNIEnv *env, jclass cls,
+		jint flushKind, jint copyKind, jlong threshold, jint headAlign)
+{
+	(void)env, (void)cls;
+	return jdax_configure(flushKind, copyKind, threshold, headAlign);
+}
+
+JNIEXPORT jint JNICALL Java_io_jdax_x86_X86Native_flushKind(JNIEnv *env, jclass cls)
+{
+	(void)env, (void)cls;
+	return jdax_flush_kind();
+}
+
+JNIEXPORT jint JNICALL Java_io_jdax_x86_X86Native_copyKind(JNIEnv *env, jclass cls)
+{
+	(void)env, (void)cls;
+	return jdax_copy_kind();
+}
+
+JNIEXPORT jlong JNICALL Java_io_jdax_x86_X86Native_threshold(JNIEnv *env, jclass cls)
+{
+	(void)env, (void)cls;
+	return jdax_threshold();
+}
+
+JNIEXPORT jint JNICALL Java_io_jdax_x86_X86Native_headAlign(JNIEnv *env, jclass cls)
+{
+	(void)env, (void)cls;
+	return jdax_head_align();
+}
+
+JNIEXPORT void JNICALL Java_io_jdax_x86_X86Native_copyNocache(JNIEnv *env, jclass cls,
+		jlong dst, jlong src, jlong n)
+{
+	(void)env, (void)cls;
+	jdax_copy_nocache(PTR(dst), PTR(src), (size_t)n);
+}
+
+JNIEXPORT void JNICALL Java_io_jdax_x86_X86Native_copyFlushcache(JNIEnv *env, jclass cls,
+		jlong dst, jlong src, jlong n)
+{
+	(void)env, (void)cls;
+	jdax_copy_flushcache(PTR(dst), PTR(src), (size_t)n);
+}
+
+JNIEXPORT void JNICALL Java_io_jdax_x86_X86Native_copyFlushcacheArray(JNIEnv *env, jclass cls,
+		jlong dst, jbyteArray src, jint off, jint len)
+{
+	(void)cls;
+	/* pinned, not copied (the GC waits): a heap source gets the same
+	 * non-temporal copy as a native one */
+	char *a = (*env)->GetPrimitiveArrayCritical(env, src, NULL);
+	if (!a)
+		return;                 /* OutOfMemoryError pending */
+	jdax_copy_flushcache(PTR(dst), a + off, (size_t)len);
+	(*env)->ReleasePrimitiveArrayCritical(env, src, a, JNI_ABORT);
+}
+
+JNIEXPORT jint JNICALL Java_io_jdax_x86_X86Native_copyFlushcacheTraced(JNIEnv *env, jclass cls,
+		jlong dst, jlong src, jlong n, jlongArray lines)
+{
+	(void)cls;
+	jsize cap = lines ? (*env)->GetArrayLength(env, lines) : 0;
+	jlong *l = cap ? (*env)->GetPrimitiveArrayCritical(env, lines, NULL) : NULL;
+	if (cap && !l)
+		return 0;               /* OutOfMemoryError pending */
+	size_t count = jdax_copy_flushcache_traced(PTR(dst), PTR(src), (size_t)n,
+	                                           (uintptr_t *)l, (size_t)cap);
+	if (l)
+		(*env)->ReleasePrimitiveArrayCritical(env, lines, l, 0);
+	return (jint)count;
+}
+
+JNIEXPORT void JNICALL Java_io_jdax_x86_X86Native_writeback(JNIEnv *env, jclass cls,
+		jlong addr, jlong n)
+{
+	(void)env, (void)cls;
+	jdax_writeback(PTR(addr), (size_t)n);
+}
+
+JNIEXPORT void JNICALL Java_io_jdax_x86_X86Native_fence(JNIEnv *env, jclass cls)
+{
+	(void)env, (void)cls;
+	jdax_fence();
+}

@@ -1,0 +1,63 @@
+/*
+ * jdax native-x86: the C interface behind io.jdax.x86.X86Native.
+ *
+ * Private to native-x86: the JNI functions in jdax_x86.c and the standalone
+ * harness in src/bench/c are its only callers. Java sees the same numbers
+ * (codes, bits) through X86Native; keep both in step.
+ */
+#ifndef JDAX_X86_H
+#define JDAX_X86_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* A cache line, the unit of write-back (every x86-64 CPU reports 64). */
+#define JDAX_LINE 64
+
+/* cpuFeatures() bits. "usable" = the CPU has it and the OS saves its state. */
+#define JDAX_F_SSE2        (1L << 0)
+#define JDAX_F_CLFLUSH     (1L << 1)
+#define JDAX_F_CLFLUSHOPT  (1L << 2)
+#define JDAX_F_CLWB        (1L << 3)
+#define JDAX_F_AVX2        (1L << 4)  /* usable: CPUID AVX2 + OS saves YMM */
+#define JDAX_F_AVX512F     (1L << 5)  /* usable: CPUID AVX512F + OS saves ZMM */
+#define JDAX_F_AVX2_CPU    (1L << 8)  /* CPUID says AVX2, whatever the OS does */
+#define JDAX_F_AVX512F_CPU (1L << 9)  /* CPUID says AVX512F, whatever the OS does */
+
+/* Kind codes: 0 asks for the best the CPU has; higher is preferred. */
+#define JDAX_AUTO 0
+
+#define JDAX_FLUSH_CLFLUSH    1
+#define JDAX_FLUSH_CLFLUSHOPT 2
+#define JDAX_FLUSH_CLWB       3
+
+#define JDAX_COPY_MOVNTI 1   /* 8-byte movnti only */
+#define JDAX_COPY_SSE2   2   /* 16-byte movntdq */
+#define JDAX_COPY_AVX2   3   /* 32-byte vmovntdq */
+#define JDAX_COPY_AVX512 4   /* 64-byte vmovntdq zmm */
+
+/* configure() results (negative errno values, as the kernel returns them). */
+#define JDAX_OK        0
+#define JDAX_EINVAL  (-22)   /* unknown kind, bad head alignment or threshold */
+#define JDAX_ENOTSUP (-95)   /* a kind this CPU (or OS) cannot run */
+
+/* Defaults, chosen by measurement on the project machine: NATIVE-NOTES.md. */
+#define JDAX_DEFAULT_THRESHOLD  0
+#define JDAX_DEFAULT_HEAD_ALIGN 8
+#define JDAX_MAX_THRESHOLD      (1L << 20)
+
+long jdax_cpu_features(void);
+int jdax_configure(int flush_kind, int copy_kind, long threshold, int head_align);
+int jdax_flush_kind(void);
+int jdax_copy_kind(void);
+long jdax_threshold(void);
+int jdax_head_align(void);
+
+void jdax_copy_nocache(void *dst, const void *src, size_t n);
+void jdax_copy_flushcache(void *dst, const void *src, size_t n);
+size_t jdax_copy_flushcache_traced(void *dst, const void *src, size_t n,
+                                   uintptr_t *lines, size_t cap);
+void jdax_writeback(const void *addr, size_t n);
+void jdax_fence(void);
+
+#endif
