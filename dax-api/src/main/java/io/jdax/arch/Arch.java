@@ -1,0 +1,71 @@
+package io.jdax.arch;
+
+import io.jdax.uio.IovIter;
+
+import java.lang.foreign.MemorySegment;
+import java.util.Map;
+
+/**
+ * The CPU's copy and cache primitives (contract C3), the kernel's {@code arch/x86/lib} in Java
+ * form. One instance is chosen per JVM by {@link Archs#current()} (native x86 when it loads, the
+ * portable one otherwise; a system property overrides), and a device may be opened with another
+ * (the power-fail simulator) for tests.
+ * <p>
+ * Every method checks its ranges against the segments before touching memory: an offset or
+ * length outside a segment fails with {@link io.jdax.dax.Errno#ERANGE}, a segment of a closed
+ * arena with {@link io.jdax.dax.Errno#EFAULT}. Native implementations only ever receive
+ * addresses that passed these checks.
+ * <p>
+ * The write-back rule C4 is the point of this type: {@link #copyFlushcache} writes back exactly
+ * the cache lines it did not store non-temporally.
+ */
+public interface Arch {
+
+    /** The cache-line size the primitives work in. */
+    int CACHE_LINE = 64;
+
+    /** A short name: {@code native-x86}, {@code portable}, {@code simulated}. */
+    String name();
+
+    /**
+     * What this implementation picked and why, in display order: e.g. {@code copy=avx2},
+     * {@code flush=clwb}, {@code flushcache.threshold=128}.
+     */
+    Map<String, String> features();
+
+    /**
+     * Whether {@link #writeback} really writes CPU cache lines back to memory (clwb or
+     * equivalent). When false, a device whose durability needs it must open in a weaker
+     * persistence mode or refuse (C3), never pretend to be durable.
+     */
+    boolean hasCacheWriteback();
+
+    /**
+     * The kernel's {@code copy_from_iter_nocache} for one contiguous run: non-temporal stores
+     * where the source allows, no durability promise, no fence.
+     */
+    void copyNocache(MemorySegment src, long srcOffset, MemorySegment dst, long dstOffset, long bytes);
+
+    /**
+     * The kernel's {@code memcpy_flushcache}: when it returns, every destination byte was either
+     * stored non-temporally or written back. Only lines that received cached stores are written
+     * back (C4). No fence: call {@link #fence()} before acknowledging durability.
+     */
+    void copyFlushcache(MemorySegment src, long srcOffset, MemorySegment dst, long dstOffset, long bytes);
+
+    /** Writes back every cache line overlapping the range ({@code clean_cache_range}), no fence. */
+    void writeback(MemorySegment segment, long offset, long bytes);
+
+    /** Orders all earlier non-temporal stores and write-backs before later stores ({@code sfence}). */
+    void fence();
+
+    /** {@code copy_from_iter_nocache}: the fs-dax fallback when a device has no {@code copyFromIter}. */
+    default long copyFromIterNocache(MemorySegment addr, long bytes, IovIter iter) {
+        return iter.copyFromIter(addr, bytes, this::copyNocache);
+    }
+
+    /** {@code copy_from_iter_flushcache}: the durable copy a pmem driver provides as its {@code copyFromIter}. */
+    default long copyFromIterFlushcache(MemorySegment addr, long bytes, IovIter iter) {
+        return iter.copyFromIter(addr, bytes, this::copyFlushcache);
+    }
+}

@@ -1,0 +1,98 @@
+package io.jdax.cli;
+
+import io.jdax.arch.ArchSelection;
+import io.jdax.arch.Archs;
+import io.jdax.dax.DaxDevice;
+import io.jdax.dax.DaxDevices;
+import io.jdax.dax.DriverRegistry;
+import io.jdax.dax.InstalledDriver;
+import io.jdax.dax.Sizes;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+import java.io.PrintWriter;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/** {@code jdax info}: what this JVM would use, and why. */
+@Command(name = "info", mixinStandardHelpOptions = true,
+        description = {"Shows the Java runtime, the CPU primitives (Arch) in use and why, the installed drivers,",
+                "and with --device the persistence mode a device spec gets."})
+final class InfoCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--device", paramLabel = "SPEC",
+            description = "Open this device (e.g. pmem:/mnt/pmem/f or brd:ram0?size=64M) and show what it got.")
+    String device;
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        out.printf("jdax %s%n", Jdax.version());
+        out.printf("java: %s (%s) at %s%n", Runtime.version(), System.getProperty("java.vendor"),
+                System.getProperty("java.home"));
+        out.printf("os: %s %s, %d CPUs%n", System.getProperty("os.name"), System.getProperty("os.arch"),
+                Runtime.getRuntime().availableProcessors());
+
+        ArchSelection arch = Archs.selection();
+        out.printf("%narch: %s (%s)%n", arch.arch().name(), arch.reason());
+        for (Map.Entry<String, String> f : arch.arch().features().entrySet()) {
+            out.printf("  %-24s %s%n", f.getKey(), f.getValue());
+        }
+        out.printf("  %-24s %s%n", "cache write-back", arch.arch().hasCacheWriteback() ? "yes" : "no");
+        out.println("  candidates:");
+        for (ArchSelection.Candidate c : arch.candidates()) {
+            out.printf("    %-12s priority %4d  %s%n", c.name(), c.priority(), c.outcome());
+        }
+
+        DriverRegistry registry = DaxDevices.registry();
+        out.printf("%ndrivers:%n");
+        if (registry.drivers().isEmpty()) {
+            out.println("  none installed");
+        }
+        for (InstalledDriver d : registry.drivers()) {
+            out.printf("  %-8s %s%n", d.scheme(), d.driver().description());
+            out.printf("  %-8s from %s, version %s%n", "", d.origin(), d.version());
+        }
+        for (DriverRegistry.Failure f : registry.failures()) {
+            out.printf("  FAILED   %s%n", f.describe());
+        }
+        registry.conflicts().forEach((scheme, drivers) -> out.printf("  CONFLICT scheme %s served by %d drivers "
+                + "(pick one with -D%s%s=<class>)%n", scheme, drivers.size(), DriverRegistry.DRIVER_PROPERTY_PREFIX, scheme));
+
+        out.printf("%nproperties:%n");
+        out.printf("  %-26s %s%n", Archs.ARCH_PROPERTY + "=" + System.getProperty(Archs.ARCH_PROPERTY, ""),
+                "which Arch to use (a provider name); unset: the best that loads");
+        out.printf("  %-26s %s%n", DriverRegistry.DRIVER_PROPERTY_PREFIX + "<scheme>",
+                "driver class for a scheme served by several drivers");
+        System.getProperties().stringPropertyNames().stream().sorted()
+                .filter(k -> k.startsWith("jdax.") && !k.equals(Archs.ARCH_PROPERTY))
+                .forEach(k -> out.printf("  %-26s (set)%n", k + "=" + System.getProperty(k)));
+
+        if (device != null) {
+            try (DaxDevice dev = DaxDevices.open(device)) {
+                out.printf("%ndevice %s:%n", device);
+                out.printf("  name         %s%n", dev.name());
+                out.printf("  size         %s (%d pages of %d bytes)%n", Sizes.format(dev.size()), dev.nrPages(),
+                        dev.pageSize());
+                out.printf("  alignment    %s%n", Sizes.format(dev.alignment()));
+                out.printf("  persistence  %s: %s%n", dev.persistence(), dev.persistenceReason());
+                out.printf("  arch         %s%n", dev.arch().name());
+                var ops = dev.operations();
+                out.printf("  operations   directAccess, flush%s%s%s%s%n",
+                        ops.copyFromIter().isPresent() ? ", copyFromIter" : "",
+                        ops.copyToIter().isPresent() ? ", copyToIter" : "",
+                        ops.zeroPageRange().isPresent() ? ", zeroPageRange" : "",
+                        ops.recoveryWrite().isPresent() ? ", recoveryWrite" : "");
+                dev.badBlocks().ifPresent(bb -> out.printf("  bad blocks   %s%n",
+                        bb.isEmpty() ? "none" : bb.list()));
+            }
+        }
+        out.flush();
+        return 0;
+    }
+}
