@@ -124,7 +124,10 @@ public abstract sealed class IovIter permits IovIter.User, IovIter.Kvec, IovIter
 
     /** An iterator over {@code length} bytes of a heap array from {@code offset} ({@code ITER_KVEC}). */
     public static Kvec kvec(Direction direction, byte[] array, int offset, int length) {
-        Objects.checkFromIndexSize(offset, length, array.length);
+        if (offset < 0 || length < 0 || offset > array.length - length) {
+            throw new DaxException(Errno.ERANGE, "offset " + offset + " length " + length + " do not fit a "
+                    + array.length + "-byte array");
+        }
         return new Kvec(direction, new MemorySegment[] {MemorySegment.ofArray(array).asSlice(offset, length)});
     }
 
