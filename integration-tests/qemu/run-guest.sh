@@ -73,18 +73,16 @@ is_qemu() { [[ -d /proc/$1 ]] && grep -qa qemu-system "/proc/$1/cmdline" 2>/dev/
 # shellcheck disable=SC2317  # invoked by the EXIT trap
 cleanup() {
     local qpid
-    if [[ -n $timeout_pid ]] && kill -0 "$timeout_pid" 2>/dev/null; then
-        kill -TERM "$timeout_pid" 2>/dev/null || true
+    set +e
+    if [[ -n $timeout_pid ]]; then
+        # timeout(1) passes the signal on to QEMU and waits for it (it sends
+        # SIGKILL if QEMU is still there 15 s later).
+        kill -TERM "$timeout_pid" 2>/dev/null
+        wait "$timeout_pid" 2>/dev/null
     fi
-    if [[ -s $tmp/qemu.pid ]]; then
-        qpid=$(cat "$tmp/qemu.pid")
-        for _ in 1 2 3 4 5 6 7 8 9 10; do
-            is_qemu "$qpid" || break
-            sleep 0.5
-        done
-        if is_qemu "$qpid"; then kill -KILL "$qpid" 2>/dev/null || true; fi
-    fi
-    if [[ -n $tail_pid ]]; then kill "$tail_pid" 2>/dev/null || true; fi
+    qpid=$(cat "$tmp/qemu.pid" 2>/dev/null)
+    if [[ -n $qpid ]] && is_qemu "$qpid"; then kill -KILL "$qpid" 2>/dev/null; fi
+    if [[ -n $tail_pid ]]; then kill "$tail_pid" 2>/dev/null; fi
     rm -rf -- "$tmp"
 }
 trap cleanup EXIT

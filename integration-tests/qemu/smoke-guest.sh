@@ -6,7 +6,8 @@
 #   2. devdax: namespace reconfigured -> /dev/dax0.0; MapSyncProbe mmaps it
 #      through FFM, writes, reads back, remaps                    -> devdax=ok
 # Writes key=value lines to $JDAX_RESULTS/results.txt; exits 0 only if both passed.
-# Environment: JDAX_JAVA (default: Temurin 25), JDAX_JAVA_OPTS (extra JVM options).
+# Environment: JDAX_JAVA (default: Temurin 25), JDAX_JAVA_OPTS (extra JVM options),
+# JDAX_PROBE_CLASSES (directory with a compiled MapSyncProbe.class; unset: source launcher).
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -14,7 +15,16 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$here/guest-lib.sh"
 
 java=${JDAX_JAVA:-/usr/lib/jvm/temurin-25-jdk-amd64/bin/java}
-probe=$here/smoke/MapSyncProbe.java
+# The probe runs from classes compiled on the host (smoke.sh sets
+# JDAX_PROBE_CLASSES; ~5 s per JVM under TCG) or, without them, through the
+# single-file source launcher (javac inside the guest: ~40 s per JVM under TCG).
+if [[ -n ${JDAX_PROBE_CLASSES:-} && -r ${JDAX_PROBE_CLASSES}/MapSyncProbe.class ]]; then
+    probe=(-cp "$JDAX_PROBE_CLASSES" MapSyncProbe)
+    probe_launch=classes
+else
+    probe=("$here/smoke/MapSyncProbe.java")
+    probe_launch=source
+fi
 # Defaults on purpose: no -XX:TieredStopAtLevel=1 / -Xint (JDK 25's force() on
 # a MAP_SYNC mapping crashes without C2; the probe does not call it anyway).
 read -r -a java_opts <<< "-Xshare:auto --enable-native-access=ALL-UNNAMED ${JDAX_JAVA_OPTS:-}"
@@ -22,6 +32,7 @@ read -r -a java_opts <<< "-Xshare:auto --enable-native-access=ALL-UNNAMED ${JDAX
 rm -f "$JDAX_RESULTS_FILE"
 t_all=$(now_ms)
 result boot_to_script_s "$(uptime_s)"
+result probe_launch "$probe_launch"
 
 # run_probe NAME ARGS...: runs the probe, copies its key=value lines to the
 # results; if it died without its verdict line, writes NAME=fail.
@@ -29,7 +40,7 @@ run_probe() {
     local name=$1 out rc=0 t
     shift
     t=$(now_ms)
-    out=$("$java" "${java_opts[@]}" "$probe" "$name" "$@") || rc=$?
+    out=$("$java" "${java_opts[@]}" "${probe[@]}" "$name" "$@") || rc=$?
     result "java_${name}_ms" "$(($(now_ms) - t))"
     printf '%s\n' "$out" | grep -E '^[a-z0-9_]+=' >> "$JDAX_RESULTS_FILE" || true
     if ! grep -qE "^${name}=(ok|fail)$" <<< "$out"; then
