@@ -4,8 +4,8 @@
 #
 # Loads the modules listed in /lib/modules/<release>/load-order, mounts the
 # host's / read-only over 9p (tag hostroot), builds a writable view around it
-# (tmpfs: /run, /mnt, /dev/shm; overlay with a tmpfs upper layer: /tmp,
-# /var/tmp, /root; proc, sysfs, devtmpfs, devpts), mounts the writable results
+# (tmpfs: /run, /dev/shm; overlay with a tmpfs upper layer: /tmp, /var/tmp,
+# /root, /mnt; proc, sysfs, devtmpfs, devpts), mounts the writable results
 # share (tag jdaxresults) at /run/jdax/results and the read-only job share (tag
 # jdaxjob) at /run/jdax/job, chroots into the host root and runs
 # /run/jdax/job/launch.sh (written by run-guest.sh) with bash. The script's
@@ -59,12 +59,10 @@ mkdir -p "$R/run/jdax/results" "$R/run/jdax/job"
 mount_9p jdaxresults "$R/run/jdax/results" rw || die "cannot mount the results share (9p tag jdaxresults)"
 mount_9p jdaxjob "$R/run/jdax/job" ro || die "cannot mount the job share (9p tag jdaxjob)"
 
-mount -t tmpfs -o mode=0755 tmpfs "$R/mnt" || die "tmpfs on /mnt"
-
 # Writable views of host directories: overlay (host content visible, writes
 # go to tmpfs); plain tmpfs if overlay is not available.
 mount -t tmpfs -o mode=0755 tmpfs /ovl || die "tmpfs on /ovl"
-for d in /tmp /var/tmp /root; do
+for d in /tmp /var/tmp /root /mnt; do
     [ -d "$R$d" ] || continue
     n=$(echo "$d" | tr / _)
     mkdir -p "/ovl/$n/upper" "/ovl/$n/work"

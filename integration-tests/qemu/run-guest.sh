@@ -5,7 +5,8 @@
 #
 # The guest (kernel 6.1 from Debian, initramfs from setup.sh, run setup.sh
 # first) sees the host's / read-only, with writable tmpfs/overlay over /tmp,
-# /var/tmp, /root, /run, /mnt; an emulated 1 GiB NVDIMM (label-less, raw: see
+# /var/tmp, /root, /mnt (overlays: host content visible, writes kept in guest
+# RAM) and /run (empty tmpfs); an emulated 1 GiB NVDIMM (label-less, raw: see
 # guest-lib.sh make_fsdax / make_devdax); no network. GUEST_SCRIPT runs with
 # /bin/bash from the host's file system, in the directory run-guest.sh was
 # started from, with these variables:
@@ -24,6 +25,8 @@
 #   JDAX_QEMU_CACHE     setup.sh's cache directory (default $HOME/.cache/jdax-qemu)
 #   JDAX_QEMU_TIMEOUT   default for --timeout (900 s)
 #   JDAX_QEMU_SMP       guest vCPUs (default 2; all run on one host thread)
+#   JDAX_QEMU_ACCEL     -accel value (default tcg,thread=single: multi-threaded
+#                       TCG crashed the JVM; kvm where /dev/kvm works)
 #   JDAX_QEMU_MEM       guest RAM (default 2G)
 #   JDAX_QEMU_VERBOSE=1 copy the guest console to stderr while it runs
 #   TMPDIR              where the private directory with the NVDIMM file goes
@@ -54,7 +57,7 @@ script=$(realpath -e -- "${positional[0]}" 2>/dev/null) || die "no such guest sc
 mkdir -p -- "${positional[1]}"
 results=$(realpath -e -- "${positional[1]}")
 
-cache=${JDAX_QEMU_CACHE:-$HOME/.cache/jdax-qemu}
+cache=${JDAX_QEMU_CACHE:-${HOME:-/root}/.cache/jdax-qemu}
 [[ -r $cache/guest.env ]] || die "no $cache/guest.env: run setup.sh first"
 # shellcheck source=/dev/null
 . "$cache/guest.env"
@@ -114,7 +117,7 @@ rm -f -- "$results/guest-exit-status" "$log"
 # shellcheck disable=SC2054  # commas separate QEMU sub-options
 qemu=(
     qemu-system-x86_64
-    -accel tcg,thread=single
+    -accel "${JDAX_QEMU_ACCEL:-tcg,thread=single}"
     -cpu max
     -smp "${JDAX_QEMU_SMP:-2}"
     -machine pc,nvdimm=on

@@ -25,7 +25,7 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-cache=${JDAX_QEMU_CACHE:-$HOME/.cache/jdax-qemu}
+cache=${JDAX_QEMU_CACHE:-${HOME:-/root}/.cache/jdax-qemu}
 force=0
 
 die() { printf 'setup.sh: error: %s\n' "$*" >&2; exit 1; }
