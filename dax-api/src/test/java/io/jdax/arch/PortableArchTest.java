@@ -14,7 +14,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
 /** The Arch contract for the portable implementation, plus what only it does. */
-class PortableArchTest extends ArchContractTest {
+class PortableArchTest extends io.jdax.arch.contract.ArchContractTest {
     private final Arch arch = new PortableArch();
 
     @Override

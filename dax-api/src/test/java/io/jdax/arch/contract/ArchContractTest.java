@@ -1,4 +1,6 @@
-package io.jdax.arch;
+package io.jdax.arch.contract;
+
+import io.jdax.arch.Arch;
 
 import io.jdax.dax.DaxException;
 import io.jdax.dax.Errno;

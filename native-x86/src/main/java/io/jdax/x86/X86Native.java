@@ -1,0 +1,49 @@
+package io.jdax.x86;
+
+/**
+ * The JNI entry points of {@code libjdax_x86.so} ({@code src/main/c/jdax_x86.c}). Raw addresses:
+ * callers ({@link NativeArch}) check every range against a live segment first. Codes and bits
+ * match {@code jdax_x86.h}.
+ */
+final class X86Native {
+    private X86Native() {
+    }
+
+    static final long F_SSE2 = 1L << 0;
+    static final long F_CLFLUSH = 1L << 1;
+    static final long F_CLFLUSHOPT = 1L << 2;
+    static final long F_CLWB = 1L << 3;
+    static final long F_AVX2 = 1L << 4;
+    static final long F_AVX512F = 1L << 5;
+    static final long F_AVX2_CPU = 1L << 8;
+    static final long F_AVX512F_CPU = 1L << 9;
+
+    static final int AUTO = 0;
+    static final int OK = 0;
+    static final int EINVAL = -22;
+    static final int ENOTSUP = -95;
+
+    static native long cpuFeatures();
+
+    static native int configure(int flushKind, int copyKind, long threshold, int headAlign);
+
+    static native int flushKind();
+
+    static native int copyKind();
+
+    static native long threshold();
+
+    static native int headAlign();
+
+    static native void copyNocache(long dst, long src, long n);
+
+    static native void copyFlushcache(long dst, long src, long n);
+
+    static native void copyFlushcacheArray(long dst, byte[] src, int off, int len);
+
+    static native int copyFlushcacheTraced(long dst, long src, long n, long[] lines);
+
+    static native void writeback(long addr, long n);
+
+    static native void fence();
+}
