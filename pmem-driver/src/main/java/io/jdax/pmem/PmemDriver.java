@@ -1,0 +1,132 @@
+package io.jdax.pmem;
+
+import io.jdax.arch.Arch;
+import io.jdax.dax.DaxDevice;
+import io.jdax.dax.DaxDriver;
+import io.jdax.dax.DaxException;
+import io.jdax.dax.DeviceSpec;
+import io.jdax.dax.Errno;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
+import java.util.Objects;
+import java.util.OptionalLong;
+import java.util.Set;
+
+/**
+ * The pmem driver: persistent memory from a file, a file on a DAX filesystem, or device DAX.
+ *
+ * <h2>Spec</h2>
+ * <pre>
+ * pmem:PATH[?size=SIZE][&amp;create=true][&amp;mode=auto|cpu_cache|page_cache|volatile]
+ * </pre>
+ * <ul>
+ *   <li>{@code PATH} a regular file, or a device DAX character device ({@code /dev/daxX.Y}).</li>
+ *   <li>{@value #PARAM_SIZE}: {@code 64M}, {@code 1G}, ... a positive multiple of 4096. Needed
+ *       to create a file; for an existing file or device it must equal the actual size (a file is
+ *       never truncated or extended).</li>
+ *   <li>{@value #PARAM_CREATE}: create the file if it does not exist (mode 0600, sparse, after
+ *       checking the filesystem has room for all of it). Default false.</li>
+ *   <li>{@value #PARAM_MODE}: the persistence wanted (C7); default {@value #MODE_PROPERTY}, else
+ *       {@code auto}.
+ *       <ul>
+ *         <li>{@code auto}: a file is mapped with MAP_SYNC ({@code CPU_CACHE}) when the
+ *             filesystem is DAX and the {@link Arch} can write cache lines back, else as a plain
+ *             shared mapping ({@code PAGE_CACHE}: {@code flush()} msyncs the dirty pages);
+ *             device DAX is {@code CPU_CACHE} and refuses an Arch without cache write-back.</li>
+ *         <li>{@code cpu_cache}: that or a clear error.</li>
+ *         <li>{@code page_cache}: a plain shared mapping (files only).</li>
+ *         <li>{@code volatile}: no durability promise, {@code flush()} only fences; the explicit
+ *             opt-in to use device DAX with an Arch that cannot write back.</li>
+ *       </ul></li>
+ * </ul>
+ * The device says which mode it got and why ({@link DaxDevice#persistenceReason()}).
+ */
+public final class PmemDriver implements DaxDriver {
+    /** The scheme. */
+    public static final String SCHEME = "pmem";
+    /** Spec parameter: the size, {@code size=1G}. */
+    public static final String PARAM_SIZE = "size";
+    /** Spec parameter: create a missing file, {@code create=true}. */
+    public static final String PARAM_CREATE = "create";
+    /** Spec parameter: the persistence wanted, {@code mode=auto|cpu_cache|page_cache|volatile}. */
+    public static final String PARAM_MODE = "mode";
+    /**
+     * System property giving the default of {@value #PARAM_MODE} for every pmem device, e.g.
+     * {@code -Djdax.pmem.mode=cpu_cache} to fail instead of falling back to the page cache.
+     */
+    public static final String MODE_PROPERTY = "jdax.pmem.mode";
+
+    private static final int S_IFMT = 0170000;
+    private static final int S_IFCHR = 0020000;
+
+    private final Platform platform;
+
+    /** Called by the ServiceLoader. */
+    public PmemDriver() {
+        this(Platform.SYSTEM);
+    }
+
+    PmemDriver(Platform platform) {
+        this.platform = platform;
+    }
+
+    @Override
+    public String scheme() {
+        return SCHEME;
+    }
+
+    @Override
+    public String description() {
+        return "persistent memory from a file, a DAX filesystem or device DAX: "
+                + "pmem:PATH?size=1G&create=true&mode=auto|cpu_cache|page_cache|volatile (-D" + MODE_PROPERTY + ")";
+    }
+
+    @Override
+    public DaxDevice open(DeviceSpec spec, Arch arch) {
+        Objects.requireNonNull(arch, "arch");
+        spec.requireKnownParams(Set.of(PARAM_SIZE, PARAM_CREATE, PARAM_MODE));
+        OptionalLong size = spec.size(PARAM_SIZE);
+        if (size.isPresent()) {
+            PmemFile.checkSize(spec, size.getAsLong());
+        }
+        boolean create = spec.flag(PARAM_CREATE, false);
+        RequestedMode mode = RequestedMode.of(spec);
+        Path path = path(spec);
+        Mapping m = isCharDevice(path)
+                ? DevDax.open(spec, path, size, create, mode, arch, platform)
+                : PmemFile.open(spec, path, size, create, mode, arch, platform);
+        return new PmemDevice(m, spec, arch, platform);
+    }
+
+    /** Opens {@code path} as device DAX whatever its file type: how tests map a regular file through FFM. */
+    PmemDevice openDevDax(DeviceSpec spec, Arch arch) {
+        spec.requireKnownParams(Set.of(PARAM_SIZE, PARAM_MODE));
+        Mapping m = DevDax.open(spec, path(spec), spec.size(PARAM_SIZE), false, RequestedMode.of(spec), arch,
+                platform);
+        return new PmemDevice(m, spec, arch, platform);
+    }
+
+    private static Path path(DeviceSpec spec) {
+        if (spec.path().isBlank()) {
+            throw new DaxException(Errno.EINVAL, "device spec '" + spec + "' has no path: expected "
+                    + "pmem:/path/to/file?size=1G&create=true or pmem:/dev/dax0.0");
+        }
+        try {
+            return Path.of(spec.path());
+        } catch (InvalidPathException e) {
+            throw new DaxException(Errno.EINVAL, "device spec '" + spec + "': bad path: " + e.getMessage(), e);
+        }
+    }
+
+    private static boolean isCharDevice(Path path) {
+        try {
+            Object mode = Files.getAttribute(path, "unix:mode");
+            return (((Integer) mode) & S_IFMT) == S_IFCHR;
+        } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
+            return false; // missing (the file opener says so) or no unix view
+        }
+    }
+}

@@ -1,0 +1,252 @@
+package io.jdax.pmem;
+
+import io.jdax.arch.Arch;
+import io.jdax.dax.BadBlocks;
+import io.jdax.dax.DaxDevice;
+import io.jdax.dax.DaxException;
+import io.jdax.dax.DeviceSpec;
+import io.jdax.dax.Errno;
+import io.jdax.dax.PersistenceMode;
+import io.jdax.dax.Sizes;
+import jdk.nio.mapmode.ExtendedMapMode;
+
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.channels.FileChannel;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileStore;
+import java.nio.file.FileSystemException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.OptionalLong;
+import java.util.Set;
+
+/**
+ * Opens a regular file as a device: creates it if asked (0600, sparse), checks its size, and maps
+ * it with MAP_SYNC when that can be made durable, else as a plain shared mapping (C7). Whatever
+ * fails leaves nothing behind that this call created.
+ */
+final class PmemFile {
+    private static final Set<PosixFilePermission> OWNER_ONLY = EnumSet.of(PosixFilePermission.OWNER_READ,
+            PosixFilePermission.OWNER_WRITE);
+    private static final String MSYNC_NOTE = "page-cache mapping, flush() msyncs the dirty pages";
+
+    private PmemFile() {
+    }
+
+    static Mapping open(DeviceSpec spec, Path path, OptionalLong size, boolean create, RequestedMode mode, Arch arch,
+                        Platform platform) {
+        String name = path.toString();
+        if (Files.isDirectory(path)) {
+            throw new DaxException(Errno.EISDIR, "pmem " + name + " is a directory: give a file");
+        }
+        boolean created = false;
+        if (!Files.exists(path)) {
+            created = create(spec, path, size, create);
+        }
+        try {
+            return map(spec, path, size, created, mode, arch, platform);
+        } catch (RuntimeException | Error e) {
+            if (created) {
+                deleteQuietly(path, e);
+            }
+            throw e;
+        }
+    }
+
+    /** Creates the file sparse, with its final size; false if another opener created it first. */
+    private static boolean create(DeviceSpec spec, Path path, OptionalLong size, boolean create) {
+        String name = path.toString();
+        Path parent = path.toAbsolutePath().getParent();
+        if (!create) {
+            throw new DaxException(Errno.ENOENT, "pmem " + name + " does not exist (add create=true and a size to "
+                    + "create it)");
+        }
+        if (parent == null || !Files.isDirectory(parent)) {
+            throw new DaxException(Errno.ENOENT, "cannot create pmem " + name + ": directory " + parent
+                    + " does not exist");
+        }
+        long bytes = size.orElseThrow(() -> new DaxException(Errno.EINVAL, "device spec '" + spec
+                + "': creating " + name + " needs a size, e.g. size=64M"));
+        checkSize(spec, bytes);
+        FileStore store;
+        long free;
+        try {
+            store = Files.getFileStore(parent);
+            free = store.getUsableSpace();
+        } catch (IOException e) {
+            throw new DaxException(Errno.EIO, "cannot create pmem " + name + ": " + e, e);
+        }
+        // A sparse file larger than the free space maps fine and then dies of SIGBUS when written.
+        if (bytes > free) {
+            throw new DaxException(Errno.ENOSPC, "cannot create pmem " + name + " of " + Sizes.format(bytes)
+                    + ": only " + Sizes.format(free) + " (" + free + " bytes) free on " + store.name()
+                    + " (" + store.type() + ")");
+        }
+        try {
+            Files.createFile(path, PosixFilePermissions.asFileAttribute(OWNER_ONLY));
+        } catch (FileAlreadyExistsException e) {
+            return false; // raced with another creator: open theirs, with the same size checks
+        } catch (AccessDeniedException e) {
+            throw new DaxException(Errno.EACCES, "cannot create pmem " + name + ": permission denied", e);
+        } catch (IOException e) {
+            throw new DaxException(Errno.EIO, "cannot create pmem " + name + ": " + e, e);
+        }
+        try {
+            Files.setPosixFilePermissions(path, OWNER_ONLY); // in case the umask was stranger than 077
+            try (RandomAccessFile raf = new RandomAccessFile(path.toFile(), "rw")) {
+                raf.setLength(bytes); // ftruncate: sparse, no block is written
+            }
+        } catch (IOException e) {
+            DaxException failure = new DaxException(Errno.EIO, "cannot size new pmem " + name + " to " + bytes
+                    + " bytes: " + e.getMessage(), e);
+            deleteQuietly(path, failure);
+            throw failure;
+        }
+        return true;
+    }
+
+    private static Mapping map(DeviceSpec spec, Path path, OptionalLong size, boolean created, RequestedMode mode,
+                               Arch arch, Platform platform) {
+        String name = path.toString();
+        if (!Files.isRegularFile(path)) {
+            throw new DaxException(Errno.EINVAL, "pmem " + name + " is neither a regular file nor a device DAX "
+                    + "character device (a pmem block device is used through a DAX filesystem mounted on it)");
+        }
+        try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            long actual = ch.size();
+            if (size.isPresent() && size.getAsLong() != actual) {
+                throw new DaxException(Errno.EINVAL, "pmem " + name + " is " + Sizes.format(actual) + " (" + actual
+                        + " bytes) but the spec asks for size=" + spec.param(PmemDriver.PARAM_SIZE).orElse("")
+                        + " (" + size.getAsLong() + " bytes); an existing file is never truncated or extended");
+            }
+            if (actual <= 0 || actual % DaxDevice.PAGE_SIZE != 0) {
+                throw new DaxException(Errno.EINVAL, "pmem " + name + " is " + actual + " bytes, not a positive "
+                        + "multiple of the " + DaxDevice.PAGE_SIZE + "-byte page");
+            }
+            BadBlockSource badBlocks = badBlockSource(path, platform);
+            List<BadBlocks.Range> initial = readBadBlocks(name, badBlocks, actual);
+            Arena arena = Arena.ofShared();
+            try {
+                return mapWith(ch, name, actual, mode, arch, arena, badBlocks, initial, fsType(path));
+            } catch (RuntimeException | Error e) {
+                arena.close();
+                throw e;
+            }
+        } catch (AccessDeniedException e) {
+            throw new DaxException(Errno.EACCES, "cannot open pmem " + name + " for reading and writing: "
+                    + "permission denied", e);
+        } catch (NoSuchFileException e) {
+            throw new DaxException(Errno.ENOENT, "pmem " + name + " vanished while being opened", e);
+        } catch (FileSystemException e) {
+            throw new DaxException(Errno.EIO, "cannot open pmem " + name + ": " + e.getMessage(), e);
+        } catch (IOException e) {
+            throw new DaxException(Errno.EIO, "cannot open pmem " + name + ": " + e, e);
+        }
+    }
+
+    private static Mapping mapWith(FileChannel ch, String name, long size, RequestedMode mode, Arch arch, Arena arena,
+                                   BadBlockSource badBlocks, List<BadBlocks.Range> initial, String fsType)
+            throws IOException {
+        long align = DaxDevice.PAGE_SIZE;
+        switch (mode) {
+            case PAGE_CACHE -> {
+                return new Mapping(name, mapPlain(ch, size, arena), arena, PersistenceMode.PAGE_CACHE,
+                        "mode=page_cache asked for: " + MSYNC_NOTE, align, badBlocks, initial);
+            }
+            case VOLATILE -> {
+                return new Mapping(name, mapPlain(ch, size, arena), arena, PersistenceMode.VOLATILE,
+                        "mode=volatile asked for: no durability promise, flush() only fences", align, badBlocks, initial);
+            }
+            default -> {
+                // Without clwb a MAP_SYNC mapping could never be made durable, and the JDK's force()
+                // on one crashes JDK 25 (NOTES.md): do not even try.
+                if (!arch.hasCacheWriteback()) {
+                    String why = "Arch '" + arch.name() + "' cannot write CPU cache lines back, so a MAP_SYNC "
+                            + "mapping could not be made durable";
+                    if (mode == RequestedMode.CPU_CACHE) {
+                        throw new DaxException(Errno.EOPNOTSUPP, "pmem " + name + ": mode=cpu_cache needs an Arch "
+                                + "with cache write-back: " + why + " (see 'jdax info' for why native-x86 is not "
+                                + "in use)");
+                    }
+                    return new Mapping(name, mapPlain(ch, size, arena), arena, PersistenceMode.PAGE_CACHE,
+                            why + ": " + MSYNC_NOTE, align, badBlocks, initial);
+                }
+                MemorySegment sync;
+                try {
+                    sync = ch.map(ExtendedMapMode.READ_WRITE_SYNC, 0, size, arena);
+                } catch (IOException | UnsupportedOperationException e) {
+                    String why = "MAP_SYNC not supported by the " + fsType + " filesystem of " + name + " ("
+                            + e.getMessage() + ")";
+                    if (mode == RequestedMode.CPU_CACHE) {
+                        throw new DaxException(Errno.EOPNOTSUPP, "pmem " + name + ": mode=cpu_cache needs MAP_SYNC, "
+                                + "which needs a filesystem mounted with -o dax on persistent memory: " + why, e);
+                    }
+                    return new Mapping(name, mapPlain(ch, size, arena), arena, PersistenceMode.PAGE_CACHE,
+                            why + ": " + MSYNC_NOTE, align, badBlocks, initial);
+                }
+                return new Mapping(name, sync, arena, PersistenceMode.CPU_CACHE, "MAP_SYNC mapping on the DAX "
+                        + fsType + " filesystem: stores are durable once written back by " + arch.name()
+                        + " and fenced, no system call", align, badBlocks, initial);
+            }
+        }
+    }
+
+    private static MemorySegment mapPlain(FileChannel ch, long size, Arena arena) throws IOException {
+        return ch.map(FileChannel.MapMode.READ_WRITE, 0, size, arena);
+    }
+
+    /** The pmem disk under the file's filesystem, if there is one (fsdax); else injection only. */
+    private static BadBlockSource badBlockSource(Path path, Platform platform) {
+        Object dev;
+        try {
+            dev = Files.getAttribute(path, "unix:dev");
+        } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
+            return new BadBlockSource.None("no device number for " + path);
+        }
+        return platform.sysfs().pmemDisk(((Number) dev).longValue())
+                .<BadBlockSource>map(d -> new BadBlockSource.Disk(d, path))
+                .orElseGet(() -> new BadBlockSource.None("the filesystem of " + path + " is not on a pmem disk"));
+    }
+
+    /** The kernel's list at open: a device whose poison cannot be known is not opened blind. */
+    static List<BadBlocks.Range> readBadBlocks(String name, BadBlockSource source, long size) {
+        try {
+            return source.read(size / BadBlocks.SECTOR_SIZE);
+        } catch (DaxException e) {
+            throw BadBlockSource.unreadable(name, source, e);
+        }
+    }
+
+    private static String fsType(Path path) {
+        try {
+            return Files.getFileStore(path).type();
+        } catch (IOException e) {
+            return "unknown";
+        }
+    }
+
+    static void checkSize(DeviceSpec spec, long bytes) {
+        if (bytes <= 0 || bytes % DaxDevice.PAGE_SIZE != 0) {
+            throw new DaxException(Errno.EINVAL, "device spec '" + spec + "': size " + bytes
+                    + " must be a positive multiple of the " + DaxDevice.PAGE_SIZE + "-byte page");
+        }
+    }
+
+    private static void deleteQuietly(Path path, Throwable cause) {
+        try {
+            Files.deleteIfExists(path);
+        } catch (IOException e) {
+            cause.addSuppressed(e);
+        }
+    }
+}
