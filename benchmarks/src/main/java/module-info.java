@@ -1,0 +1,6 @@
+/** JMH benchmarks of jdax's persistence paths and their anchors. */
+open module io.jdax.benchmarks {
+    requires io.jdax.api;
+    requires io.jdax.x86;
+    requires jmh.core;
+}
