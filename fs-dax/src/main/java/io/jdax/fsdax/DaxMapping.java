@@ -1,0 +1,109 @@
+package io.jdax.fsdax;
+
+import io.jdax.dax.DaxAccessMode;
+import io.jdax.dax.DaxDevice;
+import io.jdax.dax.DaxException;
+import io.jdax.dax.DaxReadLock;
+import io.jdax.dax.Errno;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * A file range mapped straight onto device memory, the DAX mmap path: loads and stores on
+ * {@link #segment()} reach the device with no copy and no system call. Made by
+ * {@link DaxIomap#map}.
+ * <p>
+ * Stores become durable only through {@link #persist}, which does what the device's
+ * {@link io.jdax.dax.PersistenceMode} needs: write-back and fence of the range for
+ * {@code CPU_CACHE} (the {@code MAP_SYNC} rule: no system call), the device's {@code flush()} for
+ * {@code PAGE_CACHE} (which forces the dirty mapping to its file), nothing for {@code VOLATILE}.
+ * <p>
+ * The memory is valid only while the device is open. After the device closes, {@link #persist}
+ * fails with ENXIO, and the segment either fails on access (its arena is closed) or, for a heap
+ * device such as brd, is detached memory the device no longer reads. The mapping also does not
+ * follow later changes to the file's extents (truncate, punch hole): map again after those.
+ */
+public final class DaxMapping {
+    private final DaxDevice device;
+    private final long fileOffset;
+    private final MemorySegment segment;
+    private final DaxAccessMode mode;
+
+    DaxMapping(DaxDevice device, long fileOffset, MemorySegment segment, DaxAccessMode mode) {
+        this.device = device;
+        this.fileOffset = fileOffset;
+        this.segment = segment;
+        this.mode = mode;
+    }
+
+    /**
+     * The device memory holding the file range: file byte {@code fileOffset() + i} is byte
+     * {@code i}. Read-only for a {@link DaxAccessMode#READ} mapping.
+     */
+    public MemorySegment segment() {
+        return segment;
+    }
+
+    /** The file offset of the first mapped byte. */
+    public long fileOffset() {
+        return fileOffset;
+    }
+
+    /** The mapped length in bytes. */
+    public long length() {
+        return segment.byteSize();
+    }
+
+    /** The device the memory belongs to. */
+    public DaxDevice device() {
+        return device;
+    }
+
+    /** {@link DaxAccessMode#READ} or {@link DaxAccessMode#WRITE}. */
+    public DaxAccessMode mode() {
+        return mode;
+    }
+
+    /** Makes every store to the whole mapping durable; see {@link #persist(long, long)}. */
+    public void persist() {
+        persist(0, length());
+    }
+
+    /**
+     * Makes the stores to {@code [offset, offset + length)} of the mapping durable, as far as the
+     * device persists at all ({@code pmem_persist} / {@code msync}).
+     *
+     * @param offset the first byte, relative to the mapping
+     * @param length how many bytes
+     * @throws DaxException EINVAL for a negative offset or length, ERANGE past the mapping,
+     *                      ENXIO after the device closed, EIO if the device could not persist
+     */
+    public void persist(long offset, long length) {
+        if (offset < 0 || length < 0) {
+            throw new DaxException(Errno.EINVAL, "persist of mapping at file offset " + fileOffset + ": negative "
+                    + (offset < 0 ? "offset " + offset : "length " + length));
+        }
+        if (offset > length() - length) {
+            throw new DaxException(Errno.ERANGE, "persist of [" + offset + ", +" + length + ") is outside the "
+                    + length() + "-byte mapping at file offset " + fileOffset);
+        }
+        // The lock keeps the device (and so the segment) alive across the write-back; it fails with ENXIO after close.
+        try (DaxReadLock lock = device.readLock()) {
+            switch (device.persistence()) {
+                case CPU_CACHE -> {
+                    device.arch().writeback(segment, offset, length);
+                    device.arch().fence();
+                }
+                case PAGE_CACHE -> device.operations().flush();
+                case VOLATILE -> {
+                    // nothing survives a restart anyway
+                }
+            }
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "DaxMapping[" + device.name() + " file [" + fileOffset + ", +" + length() + ") " + mode + "]";
+    }
+}
