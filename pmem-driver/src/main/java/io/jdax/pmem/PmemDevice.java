@@ -192,9 +192,9 @@ public final class PmemDevice implements DaxDevice {
     }
 
     /** The offset in the device of {@code addr}, which must be device memory from directAccess. */
-    private long deviceOffset(MemorySegment addr, long bytes, String op) {
+    private long deviceOffset(MemorySegment addr, String op) {
         long off = addr.address() - memory.address();
-        if (!addr.isNative() || off < 0 || off > size || Math.max(bytes, 0) > size - off) {
+        if (!addr.isNative() || off < 0 || off > size || addr.byteSize() > size - off) {
             throw new DaxException(Errno.EINVAL, name + ": " + op + " given " + addr
                     + ", which is not memory of this device (use directAccess)");
         }
@@ -248,7 +248,7 @@ public final class PmemDevice implements DaxDevice {
             long before = iter.consumed();
             long off = 0;
             try {
-                off = deviceOffset(addr, Math.min(bytes, iter.count()), "copyFromIter");
+                off = deviceOffset(addr, "copyFromIter");
                 return arch.copyFromIterFlushcache(addr, bytes, iter);
             } finally {
                 markDirty(off, iter.consumed() - before); // after the copy, so a racing flush cannot miss it
@@ -264,8 +264,8 @@ public final class PmemDevice implements DaxDevice {
         private long copyToIterChecked(MemorySegment addr, long bytes, IovIter iter) {
             gate.enter();
             try {
-                long n = Math.min(bytes, iter.count());
-                long off = deviceOffset(addr, n, "copyToIter");
+                long off = deviceOffset(addr, "copyToIter");
+                long n = Math.min(Math.min(bytes, iter.count()), addr.byteSize()); // more is the iterator's ERANGE
                 if (n > 0) {
                     Optional<BadBlocks.Range> bad = badBlocks.check(off / BadBlocks.SECTOR_SIZE,
                             (off + n - 1) / BadBlocks.SECTOR_SIZE - off / BadBlocks.SECTOR_SIZE + 1);
@@ -321,7 +321,7 @@ public final class PmemDevice implements DaxDevice {
             long before = iter.consumed();
             long off = 0;
             try {
-                off = deviceOffset(addr, Math.min(bytes, iter.count()), "recoveryWrite");
+                off = deviceOffset(addr, "recoveryWrite");
                 long done = arch.copyFromIterFlushcache(addr, bytes, iter);
                 // Only sectors rewritten whole are good again; a partly written one keeps its poison.
                 long first = (off + BadBlocks.SECTOR_SIZE - 1) / BadBlocks.SECTOR_SIZE;
