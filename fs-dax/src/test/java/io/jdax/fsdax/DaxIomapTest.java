@@ -44,7 +44,7 @@ class DaxIomapTest {
 
     @AfterEach
     void close() {
-        opened.forEach(DaxDevice::close);
+        Fixtures.closeAll(opened);
     }
 
     private static IovIter src(byte[] data) {
@@ -85,6 +85,20 @@ class DaxIomapTest {
         assertArrayEquals(data, read(f, 0, 16 * PAGE));
         assertEquals(1, s.copyToIterCalls());
         assertEquals(0, s.plainCopyToIterCalls());
+    }
+
+    @Test
+    void pmemWritesWithItsOwnDurableCopyInOneChunk() {
+        MemFs fs = new MemFs(track(Kind.PMEM.open("pmemcopy", 32 * PAGE)));
+        MemFile f = fs.create();
+        IomapStats s = fs.dax().stats();
+        byte[] data = pattern(16 * PAGE, 15);
+        assertEquals(16 * PAGE, write(f, 0, data));
+        assertEquals(1, s.copyFromIterCalls());
+        assertEquals(0, s.copyFromIterNocacheCalls());
+        assertEquals(1, s.directAccessCalls());
+        f.fsync();
+        assertArrayEquals(data, read(f, 0, 16 * PAGE));
     }
 
     @Test

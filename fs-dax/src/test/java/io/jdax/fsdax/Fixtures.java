@@ -8,12 +8,19 @@ import io.jdax.dax.DirectAccess;
 import io.jdax.fsdax.memfs.MemFile;
 import io.jdax.uio.IovIter;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.lang.foreign.MemorySegment;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Random;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Stream;
 
 /** Devices, device inspection and file I/O shorthands for the fs-dax tests. */
 final class Fixtures {
@@ -23,15 +30,62 @@ final class Fixtures {
     private Fixtures() {
     }
 
-    /** The two chunk shapes: one page per directAccess, and everything at once. */
+    /**
+     * The devices the tests run over: brd (one page per directAccess, the nocache fallback), the
+     * pmem driver over a tmpfs file (everything at once, its own durable copy), and the linear
+     * test device shaped like pmem.
+     */
     enum Kind {
-        BRD, LINEAR;
+        BRD, PMEM, LINEAR;
 
         DaxDevice open(String name, long size) {
             return switch (this) {
                 case BRD -> DaxDevices.open("brd:" + name + "?size=" + size, new PortableArch());
+                case PMEM -> DaxDevices.open("pmem:" + scratch().resolve(name + "-" + FILES.incrementAndGet())
+                        + "?size=" + size + "&create=true", new PortableArch());
                 case LINEAR -> LinearDevice.pmemLike(name, size);
             };
+        }
+    }
+
+    private static final AtomicLong FILES = new AtomicLong();
+    private static Path scratch;
+
+    /** A private directory on tmpfs for pmem files, removed when the JVM exits. */
+    static synchronized Path scratch() {
+        if (scratch == null) {
+            try {
+                Path shm = Path.of("/dev/shm");
+                scratch = Files.createTempDirectory(Files.isDirectory(shm) ? shm : Path.of(System.getProperty("java.io.tmpdir")),
+                        "jdax-fsdax-test-");
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            Path dir = scratch;
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> deleteTree(dir)));
+        }
+        return scratch;
+    }
+
+    /** Closes devices, and deletes the files of pmem devices. */
+    static void closeAll(List<? extends DaxDevice> devices) {
+        for (DaxDevice d : devices) {
+            d.close();
+            if (d.spec().scheme().equals("pmem")) {
+                try {
+                    Files.deleteIfExists(Path.of(d.spec().path()));
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }
+        }
+    }
+
+    private static void deleteTree(Path dir) {
+        try (Stream<Path> paths = Files.walk(dir)) {
+            paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException e) {
+            // best effort at exit
         }
     }
 

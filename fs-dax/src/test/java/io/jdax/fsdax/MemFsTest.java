@@ -43,7 +43,7 @@ class MemFsTest {
 
     @AfterEach
     void close() {
-        opened.forEach(DaxDevice::close);
+        Fixtures.closeAll(opened);
     }
 
     @ParameterizedTest

@@ -1,0 +1,210 @@
+package io.jdax.fsdax;
+
+import io.jdax.arch.Arch;
+import io.jdax.arch.PortableArch;
+import io.jdax.dax.DaxAccessMode;
+import io.jdax.dax.DaxDevice;
+import io.jdax.dax.Errno;
+import io.jdax.dax.PersistenceMode;
+import io.jdax.fsdax.Fixtures.Kind;
+import io.jdax.fsdax.memfs.MemFile;
+import io.jdax.fsdax.memfs.MemFs;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+
+import static io.jdax.fsdax.Fixtures.PAGE;
+import static io.jdax.fsdax.Fixtures.pattern;
+import static io.jdax.fsdax.Fixtures.read;
+import static io.jdax.fsdax.Fixtures.write;
+import static io.jdax.fsdax.MemFsTest.assertErrno;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The DAX mmap path: a file range as device memory, and persist in each durability mode. */
+class DaxMappingTest {
+    private final List<DaxDevice> opened = new ArrayList<>();
+
+    private <D extends DaxDevice> D track(D d) {
+        opened.add(d);
+        return d;
+    }
+
+    @AfterEach
+    void close() {
+        Fixtures.closeAll(opened);
+    }
+
+    /** Records the cache maintenance it is asked for, and does it the portable way. */
+    static final class RecordingArch implements Arch {
+        final PortableArch real = new PortableArch();
+        final List<String> events = new ArrayList<>();
+
+        @Override
+        public String name() {
+            return "recording";
+        }
+
+        @Override
+        public Map<String, String> features() {
+            return Map.of();
+        }
+
+        @Override
+        public boolean hasCacheWriteback() {
+            return true;
+        }
+
+        @Override
+        public void copyNocache(MemorySegment src, long srcOffset, MemorySegment dst, long dstOffset, long bytes) {
+            real.copyNocache(src, srcOffset, dst, dstOffset, bytes);
+        }
+
+        @Override
+        public void copyFlushcache(MemorySegment src, long srcOffset, MemorySegment dst, long dstOffset, long bytes) {
+            real.copyFlushcache(src, srcOffset, dst, dstOffset, bytes);
+        }
+
+        @Override
+        public void writeback(MemorySegment segment, long offset, long bytes) {
+            real.writeback(segment, offset, bytes);
+            events.add("writeback " + (segment.address() + offset) + " +" + bytes);
+        }
+
+        @Override
+        public void fence() {
+            events.add("fence");
+        }
+    }
+
+    @Test
+    void aMappingShowsTheFileAndItsStoresReachTheFile() {
+        MemFs fs = new MemFs(track(LinearDevice.pmemLike("map", 16 * PAGE)));
+        MemFile f = fs.create();
+        byte[] data = pattern(3 * PAGE, 1);
+        write(f, 0, data);
+        DaxMapping m = f.map(100, 2 * PAGE, DaxAccessMode.WRITE);
+        assertEquals(100, m.fileOffset());
+        assertEquals(2 * PAGE, m.length());
+        assertArrayEquals(Arrays.copyOfRange(data, 100, 100 + 2 * PAGE), m.segment().toArray(ValueLayout.JAVA_BYTE));
+
+        m.segment().asSlice(PAGE, 5).fill((byte) 7);
+        m.persist(PAGE, 5);
+        byte[] expect = data.clone();
+        Arrays.fill(expect, 100 + PAGE, 105 + PAGE, (byte) 7);
+        assertArrayEquals(expect, read(f, 0, 3 * PAGE));
+    }
+
+    @Test
+    void aReadMappingIsReadOnly() {
+        MemFs fs = new MemFs(track(LinearDevice.pmemLike("ro", 8 * PAGE)));
+        MemFile f = fs.create();
+        write(f, 0, pattern(PAGE, 2));
+        DaxMapping m = f.map(0, PAGE, DaxAccessMode.READ);
+        assertTrue(m.segment().isReadOnly());
+        assertThrows(RuntimeException.class, () -> m.segment().set(ValueLayout.JAVA_BYTE, 0, (byte) 1));
+        assertErrno(Errno.EINVAL, () -> f.map(0, PAGE, DaxAccessMode.RECOVERY_WRITE), "READ or WRITE");
+    }
+
+    @Test
+    void holesAndUnwrittenExtentsAreRefusedWithAdvice() {
+        MemFs fs = new MemFs(track(LinearDevice.pmemLike("holes", 8 * PAGE)));
+        MemFile f = fs.create();
+        write(f, 0, pattern(PAGE, 3));
+        f.truncate(2 * PAGE);
+        assertErrno(Errno.EINVAL, () -> f.map(0, 2 * PAGE, DaxAccessMode.WRITE), "[4096, +4096) is a hole; allocate it first");
+        f.fallocate(2 * PAGE, PAGE);
+        assertErrno(Errno.EINVAL, () -> f.map(2 * PAGE, 10, DaxAccessMode.READ), "is unwritten");
+        assertEquals(1, f.map(0, PAGE, DaxAccessMode.READ).segment().byteSize() / PAGE);
+        assertEquals(fs.dax().stats().begins(), fs.dax().stats().ends());
+    }
+
+    @Test
+    void extentsScatteredOnTheDeviceAreRefused() {
+        MemFs fs = new MemFs(track(LinearDevice.pmemLike("frag", 8 * PAGE)));
+        MemFile a = fs.create();
+        MemFile b = fs.create();
+        write(a, 0, pattern(PAGE, 4));
+        write(b, 0, pattern(PAGE, 5));
+        write(a, PAGE, pattern(PAGE, 6)); // a's blocks: device blocks 0 and 2
+        assertErrno(Errno.EINVAL, () -> a.map(0, 2 * PAGE, DaxAccessMode.WRITE), "not contiguous on the device");
+        assertEquals(PAGE, a.map(PAGE, PAGE, DaxAccessMode.WRITE).length());
+    }
+
+    @Test
+    void pmemMapsAWholeWrittenRangeAsOneSegment() {
+        DaxDevice d = track(Kind.PMEM.open("mappmem", 16 * PAGE));
+        MemFile f = new MemFs(d).create();
+        byte[] data = pattern(4 * PAGE, 11);
+        write(f, 0, data);
+        DaxMapping m = f.map(0, 4 * PAGE, DaxAccessMode.WRITE);
+        assertArrayEquals(data, m.segment().toArray(ValueLayout.JAVA_BYTE));
+        m.segment().asSlice(3 * PAGE, 3).fill((byte) 9);
+        m.persist(3 * PAGE, 3);
+        Arrays.fill(data, 3 * PAGE, 3 * PAGE + 3, (byte) 9);
+        assertArrayEquals(data, read(f, 0, 4 * PAGE));
+    }
+
+    @Test
+    void brdMapsOnlyWhatOneDirectAccessHandsOut() {
+        MemFs fs = new MemFs(track(Kind.BRD.open("mapbrd", 8 * PAGE)));
+        MemFile f = fs.create();
+        byte[] data = pattern(2 * PAGE, 7);
+        write(f, 0, data); // contiguous on the device, but brd pages are not contiguous in memory
+        assertErrno(Errno.EOPNOTSUPP, () -> f.map(0, 2 * PAGE, DaxAccessMode.WRITE), "gave 1 contiguous page(s)");
+        DaxMapping m = f.map(PAGE + 10, PAGE - 10, DaxAccessMode.WRITE);
+        assertArrayEquals(Arrays.copyOfRange(data, PAGE + 10, 2 * PAGE), m.segment().toArray(ValueLayout.JAVA_BYTE));
+        m.segment().set(ValueLayout.JAVA_BYTE, 0, (byte) 42);
+        m.persist();
+        assertEquals(42, read(f, PAGE + 10, 1)[0]);
+    }
+
+    @Test
+    void persistInCpuCacheModeWritesBackTheRangeThenFences() {
+        RecordingArch arch = new RecordingArch();
+        LinearDevice d = track(new LinearDevice("cpu", 8 * PAGE, arch, PersistenceMode.CPU_CACHE));
+        MemFile f = new MemFs(d).create();
+        write(f, 0, pattern(2 * PAGE, 8));
+        DaxMapping m = f.map(0, 2 * PAGE, DaxAccessMode.WRITE);
+        arch.events.clear();
+        m.persist(10, 100);
+        assertEquals(List.of("writeback " + (m.segment().address() + 10) + " +100", "fence"), arch.events);
+        assertEquals(0, d.flushCalls.get(), "MAP_SYNC style: no flush, no system call");
+    }
+
+    @Test
+    void persistInPageCacheModeFlushesTheDevice() {
+        RecordingArch arch = new RecordingArch();
+        LinearDevice d = track(new LinearDevice("pagecache", 8 * PAGE, arch, PersistenceMode.PAGE_CACHE));
+        MemFile f = new MemFs(d).create();
+        write(f, 0, pattern(PAGE, 9));
+        DaxMapping m = f.map(0, PAGE, DaxAccessMode.WRITE);
+        arch.events.clear();
+        m.persist(0, 10);
+        assertEquals(1, d.flushCalls.get());
+        assertEquals(List.of("fence"), arch.events, "only the device's flush ran (it fences)");
+    }
+
+    @Test
+    void persistChecksItsRangeAndFailsCleanlyAfterClose() {
+        LinearDevice d = new LinearDevice("gone", 8 * PAGE);
+        MemFile f = new MemFs(d).create();
+        write(f, 0, pattern(PAGE, 10));
+        DaxMapping m = f.map(0, PAGE, DaxAccessMode.WRITE);
+        assertErrno(Errno.EINVAL, () -> m.persist(-1, 10), "negative");
+        assertErrno(Errno.ERANGE, () -> m.persist(PAGE - 5, 10), "outside");
+        d.close();
+        assertErrno(Errno.ENXIO, m::persist, "closed");
+        // The device's memory is gone: access fails instead of reading freed memory.
+        assertThrows(IllegalStateException.class, () -> m.segment().get(ValueLayout.JAVA_BYTE, 0));
+        assertErrno(Errno.ENXIO, () -> f.map(0, PAGE, DaxAccessMode.READ), "closed");
+    }
+}
