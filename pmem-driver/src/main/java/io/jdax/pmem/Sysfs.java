@@ -131,12 +131,12 @@ final class Sysfs {
 
     /** The major number of a Linux {@code dev_t} (glibc's {@code gnu_dev_major}). */
     static long major(long dev) {
-        return ((dev >>> 8) & 0xfffL) | ((dev >>> 32) & ~0xfffL);
+        return ((dev >>> 8) & 0xfffL) | ((dev >>> 32) & 0xfffff000L);
     }
 
     /** The minor number of a Linux {@code dev_t} (glibc's {@code gnu_dev_minor}). */
     static long minor(long dev) {
-        return (dev & 0xffL) | ((dev >>> 12) & ~0xffL);
+        return (dev & 0xffL) | ((dev >>> 12) & 0xffffff00L);
     }
 
     /**
