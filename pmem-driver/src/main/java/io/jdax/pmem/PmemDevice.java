@@ -21,6 +21,7 @@ import java.lang.foreign.MemorySegment;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * An open pmem device: one linear mapping of a file or of device DAX, the kernel's
@@ -69,6 +70,7 @@ public final class PmemDevice implements DaxDevice {
     private final Platform.Msync msync;
     private final Duration closeTimeout;
     private final DeviceGate gate;
+    private final AtomicBoolean released = new AtomicBoolean();
     private final DaxOperations ops = new Ops();
 
     PmemDevice(Mapping m, DeviceSpec spec, Arch arch, Platform platform) {
@@ -181,7 +183,9 @@ public final class PmemDevice implements DaxDevice {
 
     @Override
     public void close() {
-        if (gate.kill(closeTimeout)) {
+        gate.kill(closeTimeout);
+        // Not "if kill returned true": after an EBUSY the retry is not the first kill, yet must unmap.
+        if (released.compareAndSet(false, true)) {
             arena.close(); // unmaps: nothing is inside the gate any more
         }
     }

@@ -13,7 +13,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class DirtyRangesTest {
 
-    @Property(tries = 300)
+    @Property(tries = 1000)
     void drainGivesSortedDisjointRunsCoveringExactlyTheMarkedPages(
             @ForAll @Size(max = 40) List<@IntRange(min = 0, max = 200_000) Integer> offsets,
             @ForAll @Size(max = 40) List<@IntRange(min = 0, max = 30_000) Integer> lengths) {
