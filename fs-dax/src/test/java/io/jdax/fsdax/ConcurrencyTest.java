@@ -1,0 +1,126 @@
+package io.jdax.fsdax;
+
+import io.jdax.dax.DaxDevice;
+import io.jdax.dax.DaxException;
+import io.jdax.dax.Errno;
+import io.jdax.fsdax.Fixtures.Kind;
+import io.jdax.fsdax.memfs.MemFile;
+import io.jdax.fsdax.memfs.MemFs;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+import static io.jdax.fsdax.Fixtures.PAGE;
+import static io.jdax.fsdax.Fixtures.pattern;
+import static io.jdax.fsdax.Fixtures.read;
+import static io.jdax.fsdax.Fixtures.write;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Several threads on one filesystem, and a device closed under running I/O (C8). */
+class ConcurrencyTest {
+    private static final int THREADS = 4;
+    private final List<DaxDevice> opened = new ArrayList<>();
+
+    @AfterEach
+    void close() {
+        Fixtures.closeAll(opened);
+    }
+
+    @ParameterizedTest
+    @EnumSource(Kind.class)
+    void writersOnSeparateFilesKeepTheirDataAndEveryBlockIsAccountedFor(Kind kind) throws Exception {
+        DaxDevice d = kind.open("threads", 64L * PAGE);
+        opened.add(d);
+        MemFs fs = new MemFs(d);
+        ConcurrentLinkedQueue<Throwable> errors = new ConcurrentLinkedQueue<>();
+        List<MemFile> files = new ArrayList<>();
+        List<Thread> threads = new ArrayList<>();
+        for (int t = 0; t < THREADS; t++) {
+            MemFile f = fs.create();
+            files.add(f);
+            long seed = t;
+            threads.add(Thread.ofPlatform().start(() -> {
+                try {
+                    Random rnd = new Random(seed);
+                    byte[] model = new byte[8 * PAGE];
+                    int size = 0;
+                    for (int i = 0; i < 60; i++) {
+                        int pos = rnd.nextInt(7 * PAGE);
+                        int len = 1 + rnd.nextInt(Math.min(2 * PAGE, 8 * PAGE - pos));
+                        if (rnd.nextInt(5) == 0) {
+                            f.truncate(pos);
+                            Arrays.fill(model, Math.min(pos, size), size, (byte) 0);
+                            size = pos;
+                            continue;
+                        }
+                        byte[] data = pattern(len, rnd.nextLong());
+                        assertEquals(len, write(f, pos, data));
+                        System.arraycopy(data, 0, model, pos, len);
+                        size = Math.max(size, pos + len);
+                    }
+                    assertArrayEquals(Arrays.copyOf(model, size), read(f, 0, 8 * PAGE));
+                } catch (Throwable e) {
+                    errors.add(e);
+                }
+            }));
+        }
+        for (Thread t : threads) {
+            t.join(TimeUnit.SECONDS.toMillis(30));
+        }
+        assertTrue(errors.isEmpty(), () -> "errors: " + errors);
+        long held = files.stream().mapToLong(MemFile::blockCount).sum();
+        assertEquals(fs.nrBlocks(), held + fs.freeBlocks(), "no block leaked or counted twice");
+    }
+
+    @ParameterizedTest
+    @EnumSource(Kind.class)
+    void closingTheDeviceUnderIoEndsEveryThreadWithENXIO(Kind kind) throws Exception {
+        DaxDevice d = kind.open("closing", 64L * PAGE);
+        MemFs fs = new MemFs(d);
+        ConcurrentLinkedQueue<Throwable> unexpected = new ConcurrentLinkedQueue<>();
+        CountDownLatch running = new CountDownLatch(THREADS);
+        List<Thread> threads = new ArrayList<>();
+        for (int t = 0; t < THREADS; t++) {
+            MemFile f = fs.create();
+            long seed = t;
+            threads.add(Thread.ofPlatform().start(() -> {
+                Random rnd = new Random(seed);
+                byte[] data = pattern(3 * PAGE, seed);
+                try {
+                    for (int i = 0; ; i++) {
+                        write(f, rnd.nextInt(4 * PAGE), data);
+                        read(f, rnd.nextInt(4 * PAGE), 2 * PAGE);
+                        if (i == 3) {
+                            running.countDown();
+                        }
+                    }
+                } catch (DaxException e) {
+                    if (e.errno() != Errno.ENXIO) {
+                        unexpected.add(e);
+                    }
+                } catch (Throwable e) {
+                    unexpected.add(e);
+                } finally {
+                    running.countDown();
+                }
+            }));
+        }
+        assertTrue(running.await(30, TimeUnit.SECONDS));
+        Fixtures.closeAll(List.of(d));
+        for (Thread t : threads) {
+            t.join(TimeUnit.SECONDS.toMillis(30));
+            assertTrue(!t.isAlive(), "a thread is still running after close");
+        }
+        assertTrue(unexpected.isEmpty(), () -> "not a clean ENXIO: " + unexpected);
+    }
+}
