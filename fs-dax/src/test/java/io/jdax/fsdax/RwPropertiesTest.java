@@ -217,7 +217,7 @@ class RwPropertiesTest {
                 net.jqwik.api.Tuple.of(1, fallocate)).list().ofMinSize(1).ofMaxSize(12);
     }
 
-    /** Offsets below {@link #SPAN - 1}, often next to a block boundary, where the edge cases are. */
+    /** Offsets below {@code SPAN}, often next to a block boundary, where the edge cases are. */
     private static Arbitrary<Integer> positions() {
         Arbitrary<Integer> nearBoundary = Combinators.combine(Arbitraries.integers().between(0, SPAN / PAGE),
                 Arbitraries.integers().between(-2, 2)).as((k, d) -> Math.clamp((long) k * PAGE + d, 0, SPAN - 1));
