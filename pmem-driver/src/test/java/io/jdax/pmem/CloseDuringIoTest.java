@@ -1,5 +1,7 @@
 package io.jdax.pmem;
 
+import io.jdax.arch.Arch;
+import io.jdax.arch.Archs;
 import io.jdax.arch.PortableArch;
 import io.jdax.dax.DaxAccessMode;
 import io.jdax.dax.DaxException;
@@ -41,16 +43,19 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class CloseDuringIoTest {
     private static final long MIB = 1L << 20;
 
+    /** A page-cache file, device DAX over a file with the model Arch, or with the JVM's own (native-x86: JNI copies). */
     private static PmemDevice open(Fixture fx, String kind) {
-        if (kind.equals("devdax")) {
+        if (kind.startsWith("devdax")) {
             fx.devDax("dax0.0", 8 * MIB, 2 * MIB, 0, 0, null);
-            return fx.openDevDax("pmem:" + fx.dir.resolve("dax0.0"), new ModelArch());
+            Arch arch = kind.equals("devdax-current") ? Archs.current() : new ModelArch();
+            return fx.openDevDax("pmem:" + fx.dir.resolve("dax0.0")
+                    + (arch.hasCacheWriteback() ? "" : "?mode=volatile"), arch);
         }
         return fx.open(fx.spec("stress", "size=8M&create=true"), new PortableArch());
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"file", "devdax"})
+    @ValueSource(strings = {"file", "devdax", "devdax-current"})
     void closingDuringIoEndsEveryCallCleanly(String kind) throws Exception {
         Random timing = new Random(kind.hashCode());
         for (int round = 0; round < 8; round++) {
