@@ -219,6 +219,9 @@ public final class PmemDevice implements DaxDevice {
     private final class Ops implements DaxOperations {
         @Override
         public DirectAccess directAccess(long pgoff, long nrPages, DaxAccessMode mode) {
+            if (mode == null) {
+                throw new DaxException(Errno.EINVAL, name + ": directAccess needs an access mode");
+            }
             gate.enter();
             try {
                 long n = PageRange.clamp(name, nrPages(), pgoff, nrPages);
