@@ -5,10 +5,13 @@
  */
 module io.jdax.testkit {
     requires transitive io.jdax.api;
+    requires io.jdax.fsdax;
     // Only the conformance suite's JUnit adapter needs JUnit; the rest runs without it.
     requires static org.junit.jupiter.api;
 
+    exports io.jdax.testkit;
     exports io.jdax.testkit.sim;
+    exports io.jdax.testkit.campaign;
 
     uses io.jdax.dax.DaxDriver;
 

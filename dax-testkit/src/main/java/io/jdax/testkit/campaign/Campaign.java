@@ -1,0 +1,310 @@
+package io.jdax.testkit.campaign;
+
+import io.jdax.dax.DaxDevice;
+import io.jdax.dax.DaxException;
+import io.jdax.dax.Errno;
+import io.jdax.testkit.DeviceIo;
+import io.jdax.testkit.sim.CrashModel;
+import io.jdax.testkit.sim.SimulatedArch;
+import io.jdax.testkit.sim.SimulatedMedia;
+import io.jdax.testkit.sim.WritebackStats;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.SplittableRandom;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+/**
+ * A power-fail campaign (contract C9): runs a {@link Workload} on a device opened with a
+ * {@link SimulatedArch}, crashes it at many points, reboots the driver over each crash image and
+ * judges what it holds against the workload's {@link Ledger}.
+ * <p>
+ * Crash points are <em>ticks</em>: each write the workload declares (just before it is issued),
+ * each acknowledgement (just after), and each copy, write-back and fence the driver makes on the
+ * device (just after). The campaign crashes at every flush boundary (each acknowledgement, and
+ * the tick before each fence) and at {@link Config#randomPoints} other ticks, with
+ * {@link Config#seedsPerPoint} seeded images per point, plus the harshest image (every unfenced
+ * line lost) when asked. A first run counts the ticks, a second crashes; the workload must be
+ * deterministic.
+ * <p>
+ * The simulator models persistent memory whose volatile layer is the CPU cache. A device in
+ * {@link io.jdax.dax.PersistenceMode#PAGE_CACHE} mode is judged by the same model, which is
+ * stricter than its mode needs: the msync it relies on is invisible to the simulator.
+ */
+public final class Campaign {
+
+    /** What a tick was. */
+    public enum TickKind {
+        /** Just before a declared write. */
+        WRITE,
+        /** Just after a declared acknowledgement. */
+        ACK,
+        /** Just after a copy into the device. */
+        COPY,
+        /** Just after a write-back of device memory. */
+        WRITEBACK,
+        /** Just after a fence. */
+        FENCE
+    }
+
+    /**
+     * How a campaign crashes.
+     *
+     * @param seed           the seed of every random choice: crash points and images
+     * @param randomPoints   ticks to crash at besides the flush boundaries
+     * @param seedsPerPoint  seeded crash images per crash point
+     * @param harshestImage  also check, at each point, the image where every unfenced line is lost
+     * @param model          how unfenced lines survive
+     * @param deviceSize     the image size, a multiple of 4096
+     * @param scratch        where image files go (a private directory is made inside)
+     */
+    public record Config(long seed, int randomPoints, int seedsPerPoint, boolean harshestImage, CrashModel model,
+                         int deviceSize, Path scratch) {
+        /** Checks the values. */
+        public Config {
+            Objects.requireNonNull(model, "model");
+            Objects.requireNonNull(scratch, "scratch");
+            if (randomPoints < 0 || seedsPerPoint < 0 || (seedsPerPoint == 0 && !harshestImage)) {
+                throw new DaxException(Errno.EINVAL, "campaign: " + randomPoints + " random points and " + seedsPerPoint
+                        + " seeds per point" + (harshestImage ? "" : " without the harshest image")
+                        + ": at least one image per point is needed");
+            }
+            if (deviceSize <= 0 || deviceSize % DaxDevice.PAGE_SIZE != 0) {
+                throw new DaxException(Errno.EINVAL, "campaign: device size " + deviceSize
+                        + " must be a positive multiple of " + DaxDevice.PAGE_SIZE);
+            }
+        }
+
+        /** Seed 1, 16 random points, 3 seeds per point plus the harshest image, the line model, 256 KiB, /dev/shm or the temp dir. */
+        public static Config defaults() {
+            return new Config(1, 16, 3, true, CrashModel.LINE, 256 * 1024, ImageFiles.defaultScratch());
+        }
+
+        /** This configuration with another seed. */
+        public Config withSeed(long s) {
+            return new Config(s, randomPoints, seedsPerPoint, harshestImage, model, deviceSize, scratch);
+        }
+
+        /** This configuration with another number of random points. */
+        public Config withRandomPoints(int n) {
+            return new Config(seed, n, seedsPerPoint, harshestImage, model, deviceSize, scratch);
+        }
+
+        /** This configuration with another number of seeds per point. */
+        public Config withSeedsPerPoint(int k) {
+            return new Config(seed, randomPoints, k, harshestImage, model, deviceSize, scratch);
+        }
+
+        /** This configuration with or without the harshest image. */
+        public Config withHarshestImage(boolean h) {
+            return new Config(seed, randomPoints, seedsPerPoint, h, model, deviceSize, scratch);
+        }
+
+        /** This configuration with another crash model. */
+        public Config withModel(CrashModel m) {
+            return new Config(seed, randomPoints, seedsPerPoint, harshestImage, m, deviceSize, scratch);
+        }
+
+        /** This configuration with another device size. */
+        public Config withDeviceSize(int bytes) {
+            return new Config(seed, randomPoints, seedsPerPoint, harshestImage, model, bytes, scratch);
+        }
+
+        /** This configuration with another scratch directory. */
+        public Config withScratch(Path dir) {
+            return new Config(seed, randomPoints, seedsPerPoint, harshestImage, model, deviceSize, dir);
+        }
+    }
+
+    private static final int MAX_LOSSES = 50;
+
+    private final DeviceFactory factory;
+    private final Config config;
+
+    /** A campaign over devices from {@code factory}. */
+    public Campaign(DeviceFactory factory, Config config) {
+        this.factory = Objects.requireNonNull(factory, "factory");
+        this.config = Objects.requireNonNull(config, "config");
+    }
+
+    /** Runs the workload, crashing it everywhere the configuration says, and reports. */
+    public CampaignReport run(Workload workload) {
+        Objects.requireNonNull(workload, "workload");
+        long t0 = System.nanoTime();
+        Path dir = ImageFiles.createDirectory(config.scratch());
+        try {
+            List<TickKind> kinds = new ArrayList<>();
+            runOnce(dir, workload, (tick, media, ledger) -> kinds.add(tick.kind()));
+            TreeSet<Integer> points = choosePoints(kinds);
+            Crasher crasher = new Crasher(dir, points);
+            Run run = runOnce(dir, workload, crasher);
+            List<String> warnings = new ArrayList<>();
+            if (crasher.ticks != kinds.size()) {
+                warnings.add("the workload is not deterministic: " + kinds.size() + " ticks on the first run, "
+                        + crasher.ticks + " on the second");
+            }
+            return new CampaignReport(workload.name(), run.device, config.seed(), crasher.ticks, crasher.pointsHit,
+                    crasher.images, crasher.lostBytes, crasher.lostUnion(), crasher.losses, crasher.torn,
+                    crasher.rebootFailures, run.stats, run.writes, run.acks, Duration.ofNanos(System.nanoTime() - t0),
+                    warnings);
+        } finally {
+            ImageFiles.deleteTree(dir);
+        }
+    }
+
+    /** Every flush boundary, and random ticks besides. */
+    private TreeSet<Integer> choosePoints(List<TickKind> kinds) {
+        TreeSet<Integer> points = new TreeSet<>();
+        for (int i = 0; i < kinds.size(); i++) {
+            if (kinds.get(i) == TickKind.ACK) {
+                points.add(i);
+            } else if (kinds.get(i) == TickKind.FENCE && i > 0) {
+                points.add(i - 1); // everything written, nothing fenced yet: the most at stake
+            }
+        }
+        List<Integer> others = new ArrayList<>();
+        for (int i = 0; i < kinds.size(); i++) {
+            if (!points.contains(i)) {
+                others.add(i);
+            }
+        }
+        SplittableRandom rnd = new SplittableRandom(config.seed());
+        for (int n = 0; n < config.randomPoints() && !others.isEmpty(); n++) {
+            points.add(others.remove(rnd.nextInt(others.size())));
+        }
+        return points;
+    }
+
+    private interface TickHandler {
+        void tick(Ledger.Tick tick, SimulatedMedia media, Ledger ledger);
+    }
+
+    private record Run(String device, WritebackStats stats, long writes, long acks) {
+    }
+
+    /** One run of the workload on a fresh image, every tick handed to {@code handler}. */
+    private Run runOnce(Path dir, Workload workload, TickHandler handler) {
+        Path image = dir.resolve("device.img");
+        ImageFiles.createZeros(image, config.deviceSize());
+        try {
+            SimulatedMedia[] media = new SimulatedMedia[1];
+            Ledger[] ledger = new Ledger[1];
+            SimulatedArch arch = new SimulatedArch(e -> {
+                if (ledger[0] != null) {
+                    handler.tick(new Ledger.Tick(kindOf(e.kind()), "after " + e.kind() + (e.kind()
+                            == SimulatedArch.Kind.FENCE ? "" : " [" + e.deviceOffset() + ", +" + e.bytes() + ")")),
+                            media[0], ledger[0]);
+                }
+            });
+            try (DaxDevice device = factory.open(image, arch)) {
+                if (device.size() != config.deviceSize()) {
+                    throw new DaxException(Errno.EINVAL, "campaign: the device over a " + config.deviceSize()
+                            + "-byte image has " + device.size() + " bytes");
+                }
+                media[0] = arch.track(device);
+                ledger[0] = new Ledger(new byte[config.deviceSize()], t -> handler.tick(t, media[0], ledger[0]));
+                workload.run(device, ledger[0]);
+                return new Run(device.name() + " (" + device.persistence() + ")", media[0].stats(),
+                        ledger[0].writes(), ledger[0].acknowledgements());
+            }
+        } finally {
+            ImageFiles.deleteQuietly(image);
+        }
+    }
+
+    private static TickKind kindOf(SimulatedArch.Kind k) {
+        return switch (k) {
+            case COPY_NOCACHE, COPY_FLUSHCACHE -> TickKind.COPY;
+            case WRITEBACK -> TickKind.WRITEBACK;
+            case FENCE -> TickKind.FENCE;
+        };
+    }
+
+    /** The second run: crashes at the chosen ticks and judges every image. */
+    private final class Crasher implements TickHandler {
+        final Path dir;
+        final TreeSet<Integer> points;
+        final SplittableRandom seeds;
+        final List<CampaignReport.Loss> losses = new ArrayList<>();
+        final TreeMap<Long, Long> lost = new TreeMap<>(); // start -> end, merged
+        int ticks;
+        int pointsHit;
+        int images;
+        int rebootFailures;
+        long lostBytes;
+        long torn;
+
+        Crasher(Path dir, TreeSet<Integer> points) {
+            this.dir = dir;
+            this.points = points;
+            this.seeds = new SplittableRandom(config.seed() ^ 0x5DEECE66DL);
+        }
+
+        @Override
+        public void tick(Ledger.Tick tick, SimulatedMedia media, Ledger ledger) {
+            int index = ticks++;
+            if (!points.contains(index)) {
+                return;
+            }
+            pointsHit++;
+            for (int k = 0; k < config.seedsPerPoint(); k++) {
+                long seed = seeds.nextLong();
+                judge(index, tick, "seed " + seed, media.crash(seed, config.model()), ledger);
+            }
+            if (config.harshestImage()) {
+                judge(index, tick, "harshest", media.persistentImage(), ledger);
+            }
+        }
+
+        private void judge(int index, Ledger.Tick tick, String label, byte[] image, Ledger ledger) {
+            images++;
+            Path file = dir.resolve("crash.img");
+            ImageFiles.write(file, image);
+            byte[] seen;
+            try (DaxDevice rebooted = factory.open(file, new SimulatedArch())) {
+                seen = DeviceIo.read(rebooted, 0, image.length);
+            } catch (DaxException e) {
+                rebootFailures++;
+                if (losses.size() < MAX_LOSSES) {
+                    losses.add(new CampaignReport.Loss(index, tick.what() + "; reboot failed: " + e.getMessage(), label,
+                            List.of()));
+                }
+                return;
+            } finally {
+                ImageFiles.deleteQuietly(file);
+            }
+            Ledger.Verdict v = ledger.check(seen);
+            torn += v.torn();
+            if (!v.lost().isEmpty()) {
+                lostBytes += v.lostBytes();
+                v.lost().forEach(r -> merge(r.offset(), r.end()));
+                if (losses.size() < MAX_LOSSES) {
+                    losses.add(new CampaignReport.Loss(index, tick.what(), label, v.lost()));
+                }
+            }
+        }
+
+        private void merge(long start, long end) {
+            var before = lost.floorEntry(start);
+            if (before != null && before.getValue() >= start) {
+                start = before.getKey();
+                end = Math.max(end, before.getValue());
+            }
+            for (var e = lost.ceilingEntry(start); e != null && e.getKey() <= end; e = lost.ceilingEntry(start)) {
+                end = Math.max(end, e.getValue());
+                lost.remove(e.getKey());
+            }
+            lost.put(start, end);
+        }
+
+        List<Ledger.LostRange> lostUnion() {
+            List<Ledger.LostRange> out = new ArrayList<>();
+            lost.forEach((s, e) -> out.add(new Ledger.LostRange(s, e - s)));
+            return out;
+        }
+    }
+}

@@ -1,0 +1,24 @@
+package io.jdax.testkit.campaign;
+
+import io.jdax.dax.DaxDevice;
+
+/**
+ * What a {@link Campaign} runs and crashes: a deterministic sequence of writes and durability
+ * points against a device, each declared in the {@link Ledger} (a write before it is issued, an
+ * acknowledgement after the flush, fsync or persist returned). Run twice with the same device
+ * content, it must do exactly the same thing: the campaign counts crash points on a first run
+ * and crashes at them on the second.
+ */
+public interface Workload {
+
+    /** A short name for reports, e.g. {@code sequential-append}. */
+    String name();
+
+    /**
+     * Runs against a device over a fresh image of zeros.
+     *
+     * @param device the device, opened with the simulator
+     * @param ledger where every write and acknowledgement is declared
+     */
+    void run(DaxDevice device, Ledger ledger);
+}
