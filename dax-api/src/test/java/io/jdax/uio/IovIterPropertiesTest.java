@@ -2,39 +2,53 @@ package io.jdax.uio;
 
 import io.jdax.dax.DaxException;
 import io.jdax.dax.Errno;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import java.util.stream.LongStream;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-/** IovIter against a plain model: a flat byte array and an integer position. */
+/**
+ * IovIter against a plain model: a flat byte array and an integer position. Each case is generated
+ * from its seed (shown in the test name), so a failure reproduces exactly.
+ */
 class IovIterPropertiesTest {
+
+    static LongStream seeds() {
+        return LongStream.range(0, 300);
+    }
+
+    /** A random layout: 1..12 segments of 0..300 bytes (empty ones included), of a random kind. */
+    static Layout layout(Random rnd) {
+        List<Integer> lengths = new ArrayList<>();
+        int n = 1 + rnd.nextInt(12);
+        for (int i = 0; i < n; i++) {
+            lengths.add(rnd.nextInt(5) == 0 ? 0 : rnd.nextInt(301));
+        }
+        return new Layout(IovIter.Kind.values()[rnd.nextInt(3)], lengths, rnd.nextLong());
+    }
+
+    static List<Integer> chunks(Random rnd) {
+        List<Integer> out = new ArrayList<>();
+        for (int i = rnd.nextInt(9); i > 0; i--) {
+            out.add(rnd.nextInt(701));
+        }
+        return out;
+    }
 
     /** A segment layout: the kind and the length of each segment (zero-length ones included). */
     record Layout(IovIter.Kind kind, List<Integer> lengths, long seed) {
         int total() {
             return lengths.stream().mapToInt(Integer::intValue).sum();
         }
-    }
-
-    @Provide
-    Arbitrary<Layout> layouts() {
-        return Combinators.combine(
-                Arbitraries.of(IovIter.Kind.class),
-                Arbitraries.integers().between(0, 300).list().ofMinSize(1).ofMaxSize(12),
-                Arbitraries.longs()).as(Layout::new);
     }
 
     /** An iterator and the windows of memory it walks, in order. */
@@ -73,9 +87,15 @@ class IovIterPropertiesTest {
         return b;
     }
 
-    @Property(tries = 300)
-    void advanceRevertTruncateKeepCountAndPositionConsistent(@ForAll("layouts") Layout layout,
-                                                           @ForAll("ops") List<int[]> ops) {
+    @ParameterizedTest(name = "seed {0}")
+    @MethodSource("seeds")
+    void advanceRevertTruncateKeepCountAndPositionConsistent(long seed) {
+        Random rnd = new Random(seed);
+        Layout layout = layout(rnd);
+        List<int[]> ops = new ArrayList<>();
+        for (int i = rnd.nextInt(21); i > 0; i--) {
+            ops.add(new int[] {rnd.nextInt(4), rnd.nextInt(1201)});
+        }
         try (Arena arena = Arena.ofConfined()) {
             byte[] flat = random(layout.total(), layout.seed());
             IovIter it = build(layout, IovIter.Direction.SOURCE, flat, arena).iter();
@@ -125,16 +145,12 @@ class IovIterPropertiesTest {
         }
     }
 
-    @Provide
-    Arbitrary<List<int[]>> ops() {
-        Arbitrary<int[]> op = Combinators.combine(Arbitraries.integers().between(0, 3),
-                Arbitraries.integers().between(0, 1200)).as((a, b) -> new int[] {a, b});
-        return op.list().ofMaxSize(20);
-    }
-
-    @Property(tries = 300)
-    void copyFromIterReproducesTheBytesInAnyChunking(@ForAll("layouts") Layout layout,
-                                                     @ForAll("chunks") List<Integer> chunks) {
+    @ParameterizedTest(name = "seed {0}")
+    @MethodSource("seeds")
+    void copyFromIterReproducesTheBytesInAnyChunking(long seed) {
+        Random rnd = new Random(seed);
+        Layout layout = layout(rnd);
+        List<Integer> chunks = chunks(rnd);
         try (Arena arena = Arena.ofConfined()) {
             byte[] flat = random(layout.total(), layout.seed());
             IovIter it = build(layout, IovIter.Direction.SOURCE, flat, arena).iter();
@@ -157,13 +173,12 @@ class IovIterPropertiesTest {
         }
     }
 
-    @Provide
-    Arbitrary<List<Integer>> chunks() {
-        return Arbitraries.integers().between(0, 700).list().ofMaxSize(8);
-    }
-
-    @Property(tries = 300)
-    void copyToIterFillsTheSegmentsInOrder(@ForAll("layouts") Layout layout, @ForAll("chunks") List<Integer> chunks) {
+    @ParameterizedTest(name = "seed {0}")
+    @MethodSource("seeds")
+    void copyToIterFillsTheSegmentsInOrder(long seed) {
+        Random rnd = new Random(seed);
+        Layout layout = layout(rnd);
+        List<Integer> chunks = chunks(rnd);
         try (Arena arena = Arena.ofConfined()) {
             byte[] data = random(layout.total(), layout.seed() + 1);
             byte[] zeros = new byte[layout.total()];
@@ -180,8 +195,12 @@ class IovIterPropertiesTest {
         }
     }
 
-    @Property(tries = 200)
-    void zeroWritesExactlyCountZeros(@ForAll("layouts") Layout layout, @ForAll("truncation") int keep) {
+    @ParameterizedTest(name = "seed {0}")
+    @MethodSource("seeds")
+    void zeroWritesExactlyCountZeros(long seed) {
+        Random rnd = new Random(seed);
+        Layout layout = layout(rnd);
+        int keep = rnd.nextInt(4001);
         try (Arena arena = Arena.ofConfined()) {
             byte[] ones = new byte[layout.total()];
             java.util.Arrays.fill(ones, (byte) 0x5A);
@@ -196,11 +215,6 @@ class IovIterPropertiesTest {
                 assertEquals(i < expected ? 0 : 0x5A, after[i], "byte " + i);
             }
         }
-    }
-
-    @Provide
-    Arbitrary<Integer> truncation() {
-        return Arbitraries.integers().between(0, 4000);
     }
 
     private static byte[] concat(List<MemorySegment> segs) {
