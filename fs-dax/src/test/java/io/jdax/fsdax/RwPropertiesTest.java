@@ -5,18 +5,16 @@ import io.jdax.fsdax.Fixtures.Kind;
 import io.jdax.fsdax.memfs.MemFile;
 import io.jdax.fsdax.memfs.MemFs;
 import io.jdax.uio.IovIter;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Random;
+import java.util.stream.LongStream;
 
 import static io.jdax.fsdax.Fixtures.PAGE;
 import static io.jdax.fsdax.Fixtures.STALE;
@@ -68,8 +66,15 @@ class RwPropertiesTest {
         }
     }
 
-    @Property(tries = 120)
-    void everyDeviceShapeReadsBackWhatAByteArrayHolds(@ForAll("actions") List<Action> actions) {
+    static LongStream seeds() {
+        return LongStream.range(0, 120);
+    }
+
+    /** Each case is generated from its seed (shown in the test name), so a failure reproduces exactly. */
+    @ParameterizedTest(name = "seed {0}")
+    @MethodSource("seeds")
+    void everyDeviceShapeReadsBackWhatAByteArrayHolds(long seed) {
+        List<Action> actions = actions(new Random(seed));
         long[] blocks = new long[Target.values().length];
         for (Target t : Target.values()) {
             blocks[t.ordinal()] = run(t, actions);
@@ -198,42 +203,50 @@ class RwPropertiesTest {
 
     // ---- generators
 
-    @Provide
-    Arbitrary<List<Action>> actions() {
-        Arbitrary<Action> write = Combinators.combine(positions(), lengths(), shapes(), Arbitraries.longs())
-                .as((p, n, s, seed) -> new Write(p, Math.min(n, SPAN - p), s, seed));
-        Arbitrary<Action> read = Combinators.combine(Arbitraries.oneOf(positions(), Arbitraries.integers().between(SPAN, SPAN + PAGE)),
-                lengths(), shapes()).as((p, n, s) -> new Read(p, Math.min(n, SPAN + PAGE - p), s));
-        Arbitrary<Action> truncate = positions().map(Truncate::new);
-        Arbitrary<Action> punch = Combinators.combine(positions(), lengths())
-                .as((p, n) -> new PunchHole(p, Math.max(1, Math.min(n, SPAN - p))));
-        Arbitrary<Action> fallocate = Combinators.combine(positions(), lengths())
-                .as((p, n) -> new Fallocate(p, Math.max(1, Math.min(n, SPAN - p))));
-        return Arbitraries.frequencyOf(
-                net.jqwik.api.Tuple.of(6, write),
-                net.jqwik.api.Tuple.of(5, read),
-                net.jqwik.api.Tuple.of(1, truncate),
-                net.jqwik.api.Tuple.of(1, punch),
-                net.jqwik.api.Tuple.of(1, fallocate)).list().ofMinSize(1).ofMaxSize(12);
+    static List<Action> actions(Random rnd) {
+        List<Action> out = new ArrayList<>();
+        for (int i = 1 + rnd.nextInt(12); i > 0; i--) {
+            int pick = rnd.nextInt(14); // weights: write 6, read 5, truncate 1, punch 1, fallocate 1
+            int p = position(rnd);
+            int n = length(rnd);
+            if (pick < 6) {
+                out.add(new Write(p, Math.min(n, SPAN - p), shape(rnd), rnd.nextLong()));
+            } else if (pick < 11) {
+                int rp = rnd.nextBoolean() ? p : SPAN + rnd.nextInt(PAGE + 1);
+                out.add(new Read(rp, Math.min(n, SPAN + PAGE - rp), shape(rnd)));
+            } else if (pick == 11) {
+                out.add(new Truncate(p));
+            } else if (pick == 12) {
+                out.add(new PunchHole(p, Math.max(1, Math.min(n, SPAN - p))));
+            } else {
+                out.add(new Fallocate(p, Math.max(1, Math.min(n, SPAN - p))));
+            }
+        }
+        return out;
     }
 
     /** Offsets below {@code SPAN}, often next to a block boundary, where the edge cases are. */
-    private static Arbitrary<Integer> positions() {
-        Arbitrary<Integer> nearBoundary = Combinators.combine(Arbitraries.integers().between(0, SPAN / PAGE),
-                Arbitraries.integers().between(-2, 2)).as((k, d) -> Math.clamp((long) k * PAGE + d, 0, SPAN - 1));
-        return Arbitraries.oneOf(nearBoundary, Arbitraries.integers().between(0, SPAN - 1));
+    private static int position(Random rnd) {
+        if (rnd.nextBoolean()) {
+            long k = rnd.nextInt(SPAN / PAGE + 1);
+            return (int) Math.clamp(k * PAGE + rnd.nextInt(5) - 2, 0, SPAN - 1);
+        }
+        return rnd.nextInt(SPAN);
     }
 
     /** Lengths up to three blocks, often a block multiple give or take a byte. */
-    private static Arbitrary<Integer> lengths() {
-        Arbitrary<Integer> blocks = Combinators.combine(Arbitraries.integers().between(0, 3),
-                Arbitraries.integers().between(-1, 1)).as((k, d) -> Math.max(0, k * PAGE + d));
-        return Arbitraries.oneOf(blocks, Arbitraries.integers().between(0, 3 * PAGE));
+    private static int length(Random rnd) {
+        if (rnd.nextBoolean()) {
+            return Math.max(0, rnd.nextInt(4) * PAGE + rnd.nextInt(3) - 1);
+        }
+        return rnd.nextInt(3 * PAGE + 1);
     }
 
-    private static Arbitrary<Shape> shapes() {
-        return Combinators.combine(Arbitraries.of(IovIter.Kind.class),
-                Arbitraries.integers().greaterOrEqual(0).list().ofMaxSize(4), Arbitraries.of(true, false))
-                .as(Shape::new);
+    private static Shape shape(Random rnd) {
+        List<Integer> cuts = new ArrayList<>();
+        for (int i = rnd.nextInt(5); i > 0; i--) {
+            cuts.add(rnd.nextInt(Integer.MAX_VALUE));
+        }
+        return new Shape(IovIter.Kind.values()[rnd.nextInt(3)], cuts, rnd.nextBoolean());
     }
 }
