@@ -102,9 +102,7 @@ public final class BrdDevice implements DaxDevice {
 
     @Override
     public void close() {
-        if (gate.kill(Duration.ofSeconds(30))) {
-            pages.clear();
-        }
+        gate.close(Duration.ofSeconds(30), pages::clear);
     }
 
     @Override

@@ -20,6 +20,7 @@ public final class DeviceGate {
 
     private final String deviceName;
     private final AtomicLong state = new AtomicLong();
+    private final java.util.concurrent.atomic.AtomicBoolean released = new java.util.concurrent.atomic.AtomicBoolean();
 
     /** A gate for the device of that name (used in error messages). */
     public DeviceGate(String deviceName) {
@@ -85,6 +86,20 @@ public final class DeviceGate {
             pause = Math.min(pause * 2, 10_000_000);
         }
         return first;
+    }
+
+    /**
+     * A device's {@code close()}: {@link #kill} the gate, then run {@code release} (unmap, free)
+     * exactly once, by whichever call first finds the gate drained — also when an earlier close
+     * gave up with EBUSY and this one is the retry.
+     *
+     * @throws DaxException EBUSY as {@link #kill}; {@code release} has then not run
+     */
+    public void close(Duration timeout, Runnable release) {
+        kill(timeout);
+        if (released.compareAndSet(false, true)) {
+            release.run();
+        }
     }
 
     /** The exception for a call on a closed device. */

@@ -57,4 +57,18 @@ class DeviceGateTest {
         leaked.close(); // idempotent: must not drive the count negative
         gate.kill(Duration.ofMillis(50));
     }
+
+    @Test
+    void closeReleasesExactlyOnceAlsoWhenARetryFollowsEbusy() {
+        DeviceGate gate = new DeviceGate("dev3");
+        java.util.concurrent.atomic.AtomicInteger releases = new java.util.concurrent.atomic.AtomicInteger();
+        DaxReadLock held = gate.lock();
+        assertEquals(Errno.EBUSY, assertThrows(DaxException.class,
+                () -> gate.close(Duration.ofMillis(20), releases::incrementAndGet)).errno());
+        assertEquals(0, releases.get(), "nothing is released while a lock is held");
+        held.close();
+        gate.close(Duration.ofMillis(20), releases::incrementAndGet);
+        gate.close(Duration.ofMillis(20), releases::incrementAndGet);
+        assertEquals(1, releases.get(), "the retry released, and only once");
+    }
 }

@@ -106,9 +106,7 @@ final class HelloDevice implements DaxDevice, DaxOperations {
 
     @Override
     public void close() {
-        // Wait for operations in flight, then free the memory: no access can outlive it.
-        if (gate.kill(Duration.ofSeconds(30))) {
-            arena.close();
-        }
+        // Wait for operations in flight, then free the memory once: no access can outlive it.
+        gate.close(Duration.ofSeconds(30), arena::close);
     }
 }
