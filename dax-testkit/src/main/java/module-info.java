@@ -12,6 +12,7 @@ module io.jdax.testkit {
     exports io.jdax.testkit;
     exports io.jdax.testkit.sim;
     exports io.jdax.testkit.campaign;
+    exports io.jdax.testkit.conformance;
 
     uses io.jdax.dax.DaxDriver;
 

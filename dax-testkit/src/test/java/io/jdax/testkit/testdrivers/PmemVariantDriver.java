@@ -30,7 +30,9 @@ import java.util.Set;
  *   <li>{@code seed}: the seed patch's copy, nocache then a write-back of every line (C4's regression);</li>
  *   <li>{@code none}: no copyFromIter, so writers take the framework's nocache fallback.</li>
  * </ul>
- * Test code only: proves that campaigns and the suite catch what they must.
+ * {@code defect=greedy} makes directAccess answer one page more than asked, {@code defect=deaf}
+ * makes flush succeed after close. Test code only: proves that campaigns and the suite catch what
+ * they must.
  */
 public final class PmemVariantDriver implements DaxDriver {
 
@@ -45,7 +47,7 @@ public final class PmemVariantDriver implements DaxDriver {
 
     @Override
     public DaxDevice open(DeviceSpec spec, Arch arch) {
-        spec.requireKnownParams(Set.of("copy", "size", "create"));
+        spec.requireKnownParams(Set.of("copy", "size", "create", "defect"));
         String copy = spec.param("copy").orElse("pmem");
         if (!Set.of("pmem", "cached", "seed", "none").contains(copy)) {
             throw new DaxException(Errno.EINVAL, "device spec '" + spec + "': copy must be pmem, cached, seed or none");
@@ -58,23 +60,29 @@ public final class PmemVariantDriver implements DaxDriver {
                 sep = "&";
             }
         }
-        return new Variant(DaxDevices.open(inner.toString(), arch), spec, copy);
+        return new Variant(DaxDevices.open(inner.toString(), arch), spec, copy, spec.param("defect").orElse(""));
     }
 
     private static final class Variant implements DaxDevice, DaxOperations {
         private final DaxDevice pmem;
         private final DeviceSpec spec;
         private final String copy;
+        private final String defect;
 
-        Variant(DaxDevice pmem, DeviceSpec spec, String copy) {
+        Variant(DaxDevice pmem, DeviceSpec spec, String copy, String defect) {
             this.pmem = pmem;
             this.spec = spec;
             this.copy = copy;
+            this.defect = defect;
         }
 
         @Override
         public DirectAccess directAccess(long pgoff, long nrPages, DaxAccessMode mode) {
-            return pmem.operations().directAccess(pgoff, nrPages, mode);
+            DirectAccess da = pmem.operations().directAccess(pgoff, nrPages, mode);
+            if (defect.equals("greedy") && pgoff + da.nrPages() < nrPages()) {
+                return pmem.operations().directAccess(pgoff, da.nrPages() + 1, mode);
+            }
+            return da;
         }
 
         @Override
@@ -109,6 +117,9 @@ public final class PmemVariantDriver implements DaxDriver {
 
         @Override
         public void flush() {
+            if (defect.equals("deaf") && !pmem.isAlive()) {
+                return;
+            }
             pmem.operations().flush();
         }
 

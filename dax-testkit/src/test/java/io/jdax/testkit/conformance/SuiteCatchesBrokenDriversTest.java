@@ -1,0 +1,72 @@
+package io.jdax.testkit.conformance;
+
+import io.jdax.arch.PortableArch;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The suite proved the other way: drivers with known defects fail exactly the checks they must. */
+class SuiteCatchesBrokenDriversTest {
+
+    private static Map<String, DriverConformance.Result> results(String params) {
+        DriverUnderTest d = DriverUnderTest.of("pmemx", (scratch, size) -> "pmemx:" + scratch.resolve("x.img")
+                + "?size=" + size + "&create=true&" + params).withArch(PortableArch::new);
+        return DriverConformance.run(d).stream().collect(Collectors.toMap(DriverConformance.Result::name, r -> r));
+    }
+
+    private static void assertStatus(Map<String, DriverConformance.Result> r, String check,
+                                     DriverConformance.Status status) {
+        assertEquals(status, r.get(check).status(), check + ": " + r.get(check).message());
+    }
+
+    @Test
+    void cachedCopiesWithoutWritebackFailDurabilityAndNothingElseOfTheIoContracts() {
+        Map<String, DriverConformance.Result> r = results("copy=cached");
+        assertStatus(r, "everyByteWrittenBeforeFlushSurvivesAnyCrash", DriverConformance.Status.FAILED);
+        assertTrue(r.get("everyByteWrittenBeforeFlushSurvivesAnyCrash").message().contains("DIRTY"),
+                r.get("everyByteWrittenBeforeFlushSurvivesAnyCrash").message());
+        assertStatus(r, "writesBackNoLineInVain", DriverConformance.Status.PASSED);
+        assertStatus(r, "roundTripsEveryAlignmentWritingFromKVEC", DriverConformance.Status.PASSED);
+        assertStatus(r, "closeDuringIoEndsEveryCallCleanly", DriverConformance.Status.PASSED);
+    }
+
+    @Test
+    void theSeedsCopyKeepsTheDataButFailsTheWritebackAccounting() {
+        Map<String, DriverConformance.Result> r = results("copy=seed");
+        assertStatus(r, "everyByteWrittenBeforeFlushSurvivesAnyCrash", DriverConformance.Status.PASSED);
+        assertStatus(r, "writesBackNoLineInVain", DriverConformance.Status.FAILED);
+        assertTrue(r.get("writesBackNoLineInVain").message().contains("redundant"),
+                r.get("writesBackNoLineInVain").message());
+    }
+
+    @Test
+    void aTestDriverWithoutModuleInfoFailsTheDiscoveryContract() {
+        Map<String, DriverConformance.Result> r = results("copy=pmem");
+        assertStatus(r, "isDeclaredWithProvidesInModuleInfo", DriverConformance.Status.FAILED);
+        assertStatus(r, "isDeclaredInMetaInfServices", DriverConformance.Status.PASSED);
+        List<String> failed = r.values().stream().filter(x -> x.status() == DriverConformance.Status.FAILED)
+                .map(DriverConformance.Result::name).sorted().toList();
+        assertEquals(List.of("isDeclaredWithProvidesInModuleInfo"), failed, "pmem's own copy keeps every other contract");
+    }
+
+    @Test
+    void aDriverAnsweringMorePagesThanAskedFailsTheDirectAccessContract() {
+        Map<String, DriverConformance.Result> r = results("defect=greedy");
+        assertStatus(r, "answersAtLeastOnePageAndNeverMoreThanAskedOrThanTheDeviceHas", DriverConformance.Status.FAILED);
+        assertTrue(r.get("answersAtLeastOnePageAndNeverMoreThanAskedOrThanTheDeviceHas").message()
+                .contains("expected 1..1"), r.get("answersAtLeastOnePageAndNeverMoreThanAskedOrThanTheDeviceHas").message());
+    }
+
+    @Test
+    void aDriverWhoseFlushSucceedsAfterCloseFailsTheCloseContract() {
+        Map<String, DriverConformance.Result> r = results("defect=deaf");
+        assertStatus(r, "everyOperationFailsWithENXIOAfterClose", DriverConformance.Status.FAILED);
+        assertTrue(r.get("everyOperationFailsWithENXIOAfterClose").message().contains("flush after close"),
+                r.get("everyOperationFailsWithENXIOAfterClose").message());
+    }
+}
