@@ -263,9 +263,8 @@ public final class Campaign {
         private void judge(int index, Ledger.Tick tick, String label, byte[] image, Ledger ledger) {
             images++;
             Path file = dir.resolve("crash.img");
-            ImageFiles.write(file, image);
             byte[] seen;
-            try (DaxDevice rebooted = factory.open(file, new SimulatedArch())) {
+            try (DaxDevice rebooted = Reboot.open(factory, image, file)) {
                 seen = DeviceIo.read(rebooted, 0, image.length);
             } catch (DaxException e) {
                 rebootFailures++;
