@@ -20,6 +20,7 @@ import java.util.Objects;
  * {@code directAccess} chunks, each under the device's read lock. What the conformance suite and
  * the campaigns write and read through.
  */
+@SuppressWarnings("try") // read locks are held across each chunk, not called
 public final class DeviceIo {
     private DeviceIo() {
     }

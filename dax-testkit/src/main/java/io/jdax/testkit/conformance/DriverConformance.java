@@ -62,6 +62,7 @@ import java.util.stream.Stream;
  * a bad-block list); concurrency; C8 close during I/O and after; bad input. A group a device
  * does not claim is reported as not applicable, never as passed.
  */
+@SuppressWarnings("try") // read locks are held across the accesses, not called
 public final class DriverConformance {
     private static final int PAGE = DaxDevice.PAGE_SIZE;
     private static final String SERVICE = "META-INF/services/" + DaxDriver.class.getName();

@@ -135,6 +135,7 @@ public final class SimulatedArch implements Arch {
      * @throws DaxException EEXIST if part of that memory is already tracked; EINVAL if it is
      *                      larger than {@link #MAX_TRACKED}; whatever {@code directAccess} throws
      */
+    @SuppressWarnings("try") // the read lock is held, not called
     public SimulatedMedia track(DaxDevice device, long pgoff, long nrPages) {
         Objects.requireNonNull(device, "device");
         if (pgoff < 0 || nrPages < 1 || pgoff > device.nrPages() - nrPages) {

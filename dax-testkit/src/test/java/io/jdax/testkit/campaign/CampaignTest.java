@@ -131,6 +131,7 @@ class CampaignTest {
     }
 
     @Test
+    @SuppressWarnings("try")
     void directStoresWithoutPersistAreLost() {
         Workload noPersist = new Workload() {
             @Override
