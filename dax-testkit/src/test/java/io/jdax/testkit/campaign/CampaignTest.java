@@ -36,6 +36,11 @@ class CampaignTest {
         System.out.print(r.describe());
     }
 
+    /** A report that must fail, printed so that a log reader does not take it for a failing test. */
+    private static void printExpectedLoss(CampaignReport r) {
+        System.out.print("(a deliberately broken driver, its losses expected) " + r.describe());
+    }
+
     @Test
     void pmemKeepsEveryAcknowledgedByteOfTheDeviceWorkloads() {
         for (Workload w : List.of(Workloads.sequentialAppend(), Workloads.randomOverwrite())) {
@@ -98,7 +103,7 @@ class CampaignTest {
     @Test
     void cachedCopiesWithoutWritebackLoseAcknowledgedBytesAndTheReportNamesThem() {
         CampaignReport r = campaign("pmemx:{image}?copy=cached").run(ONE_WRITE);
-        print(r);
+        printExpectedLoss(r);
         assertFalse(r.passed());
         assertEquals(List.of(new Ledger.LostRange(1000, 3000)), r.lostRanges(), "exactly the bytes written and flushed");
         CampaignReport.Loss harshest = r.losses().stream().filter(l -> l.image().equals("harshest")).findFirst()
@@ -115,7 +120,7 @@ class CampaignTest {
     void cachedCopiesLoseDataInTheBuiltInWorkloadsToo() {
         for (Workload w : List.of(Workloads.sequentialAppend(), Workloads.fileWrites())) {
             CampaignReport r = campaign("pmemx:{image}?copy=cached").run(w);
-            print(r);
+            printExpectedLoss(r);
             assertFalse(r.passed(), w.name());
             assertTrue(r.acknowledgedBytesLost() > 0);
             assertFalse(r.lostRanges().isEmpty());
@@ -126,7 +131,7 @@ class CampaignTest {
     void aPersistentDeviceWithoutCopyFromIterLosesWhatTheFallbackStoredThroughTheCache() {
         // fs-dax's fallback is copyNocache: heap sources and partial lines go through the cache.
         CampaignReport r = campaign("pmemx:{image}?copy=none").run(Workloads.randomOverwrite());
-        print(r);
+        printExpectedLoss(r);
         assertFalse(r.passed());
     }
 
