@@ -235,7 +235,7 @@ public final class DaxIomap {
                         + "map at most one page at a time)");
             }
             MemorySegment segment = da.addr().asSlice(inPage, length);
-            return new DaxMapping(device, pos, mode == DaxAccessMode.READ ? segment.asReadOnly() : segment, mode);
+            return new DaxMapping(device, pos, devStart, mode == DaxAccessMode.READ ? segment.asReadOnly() : segment, mode);
         }
     }
 

@@ -26,12 +26,14 @@ import java.lang.foreign.MemorySegment;
 public final class DaxMapping {
     private final DaxDevice device;
     private final long fileOffset;
+    private final long deviceOffset;
     private final MemorySegment segment;
     private final DaxAccessMode mode;
 
-    DaxMapping(DaxDevice device, long fileOffset, MemorySegment segment, DaxAccessMode mode) {
+    DaxMapping(DaxDevice device, long fileOffset, long deviceOffset, MemorySegment segment, DaxAccessMode mode) {
         this.device = device;
         this.fileOffset = fileOffset;
+        this.deviceOffset = deviceOffset;
         this.segment = segment;
         this.mode = mode;
     }
@@ -94,7 +96,18 @@ public final class DaxMapping {
                     device.arch().writeback(segment, offset, length);
                     device.arch().fence();
                 }
-                case PAGE_CACHE -> device.operations().flush();
+                case PAGE_CACHE -> {
+                    // A page-cache device forces only the pages it saw written: stores made straight into
+                    // this memory are announced by a write directAccess over the range, then flushed.
+                    if (length > 0) {
+                        long first = (deviceOffset + offset) / DaxDevice.PAGE_SIZE;
+                        long last = (deviceOffset + offset + length - 1) / DaxDevice.PAGE_SIZE;
+                        for (long p = first; p <= last; ) {
+                            p += device.operations().directAccess(p, last - p + 1, DaxAccessMode.WRITE).nrPages();
+                        }
+                    }
+                    device.operations().flush();
+                }
                 case VOLATILE -> {
                     // nothing survives a restart anyway
                 }

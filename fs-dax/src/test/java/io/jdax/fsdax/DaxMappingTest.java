@@ -17,6 +17,7 @@ import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Set;
 import java.util.Map;
 
 import static io.jdax.fsdax.Fixtures.PAGE;
@@ -191,6 +192,25 @@ class DaxMappingTest {
         m.persist(0, 10);
         assertEquals(1, d.flushCalls.get());
         assertEquals(List.of("fence"), arch.events, "only the device's flush ran (it fences)");
+    }
+
+    @Test
+    void everyPersistInPageCacheModeForcesTheRangePagesNotJustTheFirst() {
+        LinearDevice d = track(new LinearDevice("pagecache2", 8 * PAGE, new RecordingArch(), PersistenceMode.PAGE_CACHE));
+        MemFile f = new MemFs(d).create();
+        write(f, 0, pattern(3 * PAGE, 11));
+        DaxMapping m = f.map(0, 3 * PAGE, DaxAccessMode.WRITE);
+        long firstPage = m.segment().address() - d.operations().directAccess(0, 1, DaxAccessMode.READ).addr().address();
+        long base = firstPage / PAGE;
+        d.operations().flush(); // start clean: the map itself handed the pages out for writing
+        m.segment().set(ValueLayout.JAVA_BYTE, 5, (byte) 1);
+        m.persist(5, 1);
+        m.segment().set(ValueLayout.JAVA_BYTE, 2 * PAGE + 7, (byte) 2);
+        m.persist(PAGE + 100, PAGE); // spans pages 1 and 2 of the mapping
+        int n = d.forcedPerFlush.size();
+        assertEquals(Set.of(base), d.forcedPerFlush.get(n - 2), "the first persist forced its page");
+        assertEquals(Set.of(base + 1, base + 2), d.forcedPerFlush.get(n - 1),
+                "a later persist through the same mapping forces its own pages too");
     }
 
     @Test

@@ -51,6 +51,10 @@ final class LinearDevice implements DaxDevice {
     final AtomicLong copyBudget = new AtomicLong(-1);
 
     final AtomicLong flushCalls = new AtomicLong();
+    /** Pages handed out for writing since the last flush: what a page-cache device would msync. */
+    final Set<Long> writtenSinceFlush = ConcurrentHashMap.newKeySet();
+    /** Each flush's set of forced pages, in order. */
+    final java.util.List<Set<Long>> forcedPerFlush = new java.util.concurrent.CopyOnWriteArrayList<>();
     final AtomicLong directAccessCalls = new AtomicLong();
 
     LinearDevice(String name, long size) {
@@ -167,6 +171,11 @@ final class LinearDevice implements DaxDevice {
                     n = Math.max(1, bad.get().sector() / sectorsPerPage - pgoff);
                 }
                 MemorySegment addr = memory.asSlice(pgoff * PAGE_SIZE, n * PAGE_SIZE);
+                if (mode != DaxAccessMode.READ) {
+                    for (long p = pgoff; p < pgoff + n; p++) {
+                        writtenSinceFlush.add(p);
+                    }
+                }
                 return new DirectAccess(mode == DaxAccessMode.READ ? addr.asReadOnly() : addr, n);
             } finally {
                 gate.exit();
@@ -232,6 +241,8 @@ final class LinearDevice implements DaxDevice {
             try {
                 flushCalls.incrementAndGet();
                 arch.fence();
+                forcedPerFlush.add(Set.copyOf(writtenSinceFlush));
+                writtenSinceFlush.clear();
             } finally {
                 gate.exit();
             }

@@ -43,7 +43,7 @@ final class DevDax {
             case PAGE_CACHE -> throw new DaxException(Errno.EINVAL, "device spec '" + spec + "': device DAX has no "
                     + "page cache; use mode=cpu_cache (the default) or mode=volatile");
             case VOLATILE -> PersistenceMode.VOLATILE;
-            case AUTO, CPU_CACHE -> {
+            case AUTO, CPU_CACHE, EMULATED -> {
                 if (!arch.hasCacheWriteback()) {
                     throw new DaxException(Errno.EOPNOTSUPP, "device DAX " + name + " is made durable only by "
                             + "writing CPU cache lines back, and Arch '" + arch.name() + "' cannot: use the "

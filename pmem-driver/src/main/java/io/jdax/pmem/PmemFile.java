@@ -167,6 +167,16 @@ final class PmemFile {
                 return new Mapping(name, mapPlain(ch, size, arena), arena, PersistenceMode.VOLATILE,
                         "mode=volatile asked for: no durability promise, flush() only fences", align, badBlocks, initial);
             }
+            case EMULATED -> {
+                if (!arch.hasCacheWriteback()) {
+                    throw new DaxException(Errno.EOPNOTSUPP, "pmem " + name + ": mode=emulated runs the CPU_CACHE "
+                            + "path, which needs an Arch with cache write-back; Arch '" + arch.name() + "' has none");
+                }
+                return new Mapping(name, mapPlain(ch, size, arena), arena, PersistenceMode.CPU_CACHE,
+                        "mode=emulated asked for: this " + fsType + " file is treated as persistent memory (like "
+                        + "PMEM_IS_PMEM_FORCE=1): flush() writes back and fences, no msync; the data is only as "
+                        + "durable as the file's memory", align, badBlocks, initial);
+            }
             default -> {
                 // Without clwb a MAP_SYNC mapping could never be made durable, and the JDK's force()
                 // on one crashes JDK 25 (NOTES.md): do not even try.

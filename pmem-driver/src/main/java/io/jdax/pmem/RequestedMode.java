@@ -15,7 +15,14 @@ enum RequestedMode {
     /** A plain shared mapping whose flush msyncs the dirty pages (files only). */
     PAGE_CACHE,
     /** No durability promise at all: flush only fences. The opt-in for device DAX without clwb. */
-    VOLATILE;
+    VOLATILE,
+    /**
+     * Treat a plain file mapping as persistent memory, as PMDK's {@code PMEM_IS_PMEM_FORCE=1} does:
+     * CPU_CACHE semantics (write-back + fence, no msync) over memory that is not really persistent.
+     * For emulated pmem (a file in /dev/shm), the power-fail simulator, and benchmarks of the
+     * CPU_CACHE path; never for data that must survive.
+     */
+    EMULATED;
 
     /** The spec's {@code mode}, else the system property, else AUTO. */
     static RequestedMode of(DeviceSpec spec) {
@@ -32,7 +39,7 @@ enum RequestedMode {
             return valueOf(value.strip().toUpperCase(Locale.ROOT).replace('-', '_'));
         } catch (IllegalArgumentException e) {
             throw new DaxException(Errno.EINVAL, "device spec '" + spec + "': " + from + " is '" + value
-                    + "'; expected auto, cpu_cache, page_cache or volatile");
+                    + "'; expected auto, cpu_cache, page_cache, volatile or emulated");
         }
     }
 

@@ -107,6 +107,22 @@ class PmemFileTest {
     }
 
     @Test
+    void emulatedModeRunsTheCpuCachePathOnAPlainFile() {
+        CountingArch arch = new CountingArch(new ModelArch());
+        PmemDevice d = fx.open(fx.spec("e", "size=1M&create=true&mode=emulated"), arch);
+        assertEquals(PersistenceMode.CPU_CACHE, d.persistence());
+        assertTrue(d.persistenceReason().contains("PMEM_IS_PMEM_FORCE"), d.persistenceReason());
+        Iters.write(d.operations(), 0, IovIter.kvec(IovIter.Direction.SOURCE, new byte[8192]));
+        d.operations().flush();
+        assertEquals(1, arch.fences.get());
+        assertEquals(List.of(), fx.takeSyncs(d), "CPU_CACHE semantics: no msync");
+        DaxException refused = assertThrows(DaxException.class,
+                () -> fx.open(fx.spec("e2", "size=1M&create=true&mode=emulated"), new PortableArch()));
+        assertEquals(Errno.EOPNOTSUPP, refused.errno());
+        assertFalse(Files.exists(fx.dir.resolve("e2")), "a refused open leaves no file");
+    }
+
+    @Test
     void aCreatedFileIsOwnerOnlyAndSparse() throws Exception {
         fx.open(fx.spec("sparse", "size=1G&create=true"), new PortableArch());
         Path f = fx.dir.resolve("sparse");
@@ -277,7 +293,7 @@ class PmemFileTest {
         refused(fx.spec("x", "sise=1M"), Errno.EINVAL, "unknown parameter 'sise'");
         refused(fx.spec("x", "size=1M&create=maybe"), Errno.EINVAL, "'create' must be true or false");
         refused(fx.spec("x", "size=1M&create=true&mode=fast"), Errno.EINVAL, "'mode' is 'fast'",
-                "auto, cpu_cache, page_cache or volatile");
+                "auto, cpu_cache, page_cache, volatile or emulated");
     }
 
     @Test
