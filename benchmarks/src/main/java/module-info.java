@@ -2,5 +2,6 @@
 open module io.jdax.benchmarks {
     requires io.jdax.api;
     requires io.jdax.x86;
+    requires io.jdax.bench;
     requires jmh.core;
 }

@@ -1,5 +1,6 @@
 package io.jdax.benchmarks;
 
+import io.jdax.bench.LibPmem;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -32,8 +33,7 @@ public class LibpmemBenchmark {
 
         @Setup
         public void load() {
-            pmem = LibPmem.load().orElseThrow(() -> new IllegalStateException(
-                    "libpmem.so.1 is not installed (apt-get install libpmem1): the libpmem row is skipped"));
+            pmem = LibPmem.load(); // fails with the reason (not installed: apt-get install libpmem1); JMH moves on
         }
     }
 

@@ -1,0 +1,505 @@
+package io.jdax.bench;
+
+import io.jdax.arch.Arch;
+import io.jdax.dax.DaxAccessMode;
+import io.jdax.dax.DaxDevice;
+import io.jdax.dax.DaxDevices;
+import io.jdax.dax.DaxException;
+import io.jdax.dax.DaxOperations;
+import io.jdax.dax.DaxReadLock;
+import io.jdax.dax.DirectAccess;
+import io.jdax.dax.Errno;
+import io.jdax.dax.PersistenceMode;
+import io.jdax.dax.Sizes;
+import io.jdax.fsdax.Iomap;
+import io.jdax.fsdax.memfs.MemFile;
+import io.jdax.fsdax.memfs.MemFs;
+import io.jdax.uio.IovIter;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Comparator;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.stream.Stream;
+
+/**
+ * The devices and buffers a benchmark runs on, and the {@link WritePath} of every
+ * {@link BenchMethod} over them.
+ * <p>
+ * The pmem device is either emulated (a file created {@code 0600} in a private {@code 0700}
+ * directory under the scratch parent, {@code /dev/shm} by default) or the device named by
+ * {@link Config#deviceSpec()}. Its first {@link #region()} bytes are what the device-level methods
+ * walk; after them lies the fs-dax area: the reference filesystem is laid over the whole device
+ * with a spacer file holding the region, so a file written there never touches the region. brd
+ * and the filesystem are set up on first use. Everything is faulted in before it is measured.
+ * <p>
+ * The emulated device's directory is removed by {@link #close()}, and by a shutdown hook if the
+ * JVM exits first (Ctrl-C, SIGTERM); only SIGKILL leaves it behind.
+ */
+public final class Workbench implements AutoCloseable {
+    private static final int PAGE = DaxDevice.PAGE_SIZE;
+
+    /**
+     * What to set up.
+     *
+     * @param deviceSpec    the pmem device to measure, or null for an emulated one in the scratch parent
+     * @param scratchParent where the emulated device's private directory is made
+     * @param regionBytes   bytes the device-level methods walk (at most; less on a small device)
+     * @param fileBytes     bytes of the fs-dax file (at most a quarter of a given device)
+     * @param brdBytes      bytes of the brd device walked by {@link BenchMethod#BRD_FALLBACK}
+     * @param sourceBytes   bytes of each source buffer
+     * @param libpmem       the libpmem library to load, or null not to
+     */
+    public record Config(String deviceSpec, Path scratchParent, long regionBytes, long fileBytes, long brdBytes,
+                         int sourceBytes, String libpmem) {
+        /** Checks the sizes. */
+        public Config {
+            Objects.requireNonNull(scratchParent, "scratchParent");
+            for (long v : new long[] {regionBytes, fileBytes, brdBytes, sourceBytes}) {
+                if (v < PAGE || v % PAGE != 0) {
+                    throw new DaxException(Errno.EINVAL, "workbench sizes must be positive multiples of 4096: region "
+                            + regionBytes + ", file " + fileBytes + ", brd " + brdBytes + ", source " + sourceBytes);
+                }
+            }
+        }
+
+        /**
+         * An emulated device in {@code /dev/shm} (else the temp directory) with a 256 MiB region,
+         * a 64 MiB file, 64 MiB of brd, 64 MiB sources, and libpmem when installed.
+         */
+        public static Config defaults() {
+            return new Config(null, defaultScratchParent(), 256L << 20, 64L << 20, 64L << 20, 64 << 20,
+                    LibPmem.DEFAULT_LIBRARY);
+        }
+
+        /** With another device (null: emulated). */
+        public Config withDevice(String spec) {
+            return new Config(spec, scratchParent, regionBytes, fileBytes, brdBytes, sourceBytes, libpmem);
+        }
+
+        /** With another scratch parent. */
+        public Config withScratchParent(Path dir) {
+            return new Config(deviceSpec, dir, regionBytes, fileBytes, brdBytes, sourceBytes, libpmem);
+        }
+
+        /** With other sizes. */
+        public Config withSizes(long region, long file, long brd, int source) {
+            return new Config(deviceSpec, scratchParent, region, file, brd, source, libpmem);
+        }
+
+        /** With another libpmem (null: none). */
+        public Config withLibpmem(String library) {
+            return new Config(deviceSpec, scratchParent, regionBytes, fileBytes, brdBytes, sourceBytes, library);
+        }
+    }
+
+    /** {@code /dev/shm} when it is a writable directory (memory, like persistent memory), else the temp directory. */
+    public static Path defaultScratchParent() {
+        Path shm = Path.of("/dev/shm");
+        return Files.isDirectory(shm) && Files.isWritable(shm) ? shm : Path.of(System.getProperty("java.io.tmpdir"));
+    }
+
+    private final Config config;
+    private final Path scratch;
+    private final Thread cleanup;
+    private final DaxDevice pmem;
+    private final long region;
+    private final long fileBytes;
+    private final SourceBuffers sources;
+    private final LibPmem libpmem;
+    private final String libpmemStatus;
+    private final Map<BenchMethod, WritePath> paths = new EnumMap<>(BenchMethod.class);
+    private DaxDevice brd;
+    private MemFile file;
+
+    private Workbench(Config config, Path scratch, Thread cleanup, DaxDevice pmem, long region, long fileBytes,
+                      SourceBuffers sources, LibPmem libpmem, String libpmemStatus) {
+        this.config = config;
+        this.scratch = scratch;
+        this.cleanup = cleanup;
+        this.pmem = pmem;
+        this.region = region;
+        this.fileBytes = fileBytes;
+        this.sources = sources;
+        this.libpmem = libpmem;
+        this.libpmemStatus = libpmemStatus;
+    }
+
+    /**
+     * Creates or opens the pmem device, faults its region in, and fills the sources.
+     *
+     * @throws DaxException what the driver says about the device (no room in the scratch
+     *                      directory, a bad spec, ...); nothing is left behind
+     */
+    public static Workbench open(Config config) {
+        Objects.requireNonNull(config, "config");
+        Path scratch = null;
+        Thread cleanup = null;
+        DaxDevice pmem = null;
+        SourceBuffers sources = null;
+        try {
+            String spec = config.deviceSpec();
+            long fileArea;
+            if (spec == null) {
+                scratch = Files.createTempDirectory(config.scratchParent(), "jdax-bench-",
+                        PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+                Path dir = scratch;
+                cleanup = new Thread(() -> deleteTree(dir), "jdax-bench-cleanup");
+                Runtime.getRuntime().addShutdownHook(cleanup);
+                fileArea = config.fileBytes();
+                spec = "pmem:" + scratch.resolve("pmem.img") + "?size=" + (config.regionBytes() + fileArea)
+                        + "&create=true";
+            } else {
+                fileArea = 0;
+            }
+            pmem = DaxDevices.open(spec);
+            if (config.deviceSpec() != null) {
+                fileArea = Math.min(config.fileBytes(), pmem.size() / 4 / PAGE * PAGE);
+            }
+            long region = Math.min(config.regionBytes(), pmem.size() - fileArea);
+            if (region < PAGE) {
+                throw new DaxException(Errno.ENOSPC, pmem.name() + " is too small to measure: " + Sizes.format(pmem.size()));
+            }
+            prefault(pmem, region + fileArea);
+            sources = new SourceBuffers(config.sourceBytes(), 0x6a646178L);
+            LibPmem lib = null;
+            String status;
+            if (config.libpmem() == null) {
+                status = "not loaded (none asked for)";
+            } else {
+                try {
+                    lib = LibPmem.load(config.libpmem());
+                    status = "loaded " + config.libpmem();
+                } catch (DaxException e) {
+                    status = e.getMessage().substring(e.errno().name().length() + 2);
+                }
+            }
+            return new Workbench(config, scratch, cleanup, pmem, region, fileArea, sources, lib, status);
+        } catch (IOException e) {
+            closeQuietly(pmem, sources, scratch, cleanup);
+            throw new DaxException(Errno.EIO, "cannot create a scratch directory in " + config.scratchParent() + ": " + e, e);
+        } catch (RuntimeException | Error e) {
+            closeQuietly(pmem, sources, scratch, cleanup);
+            throw e;
+        }
+    }
+
+    /** The pmem device measured. */
+    public DaxDevice pmem() {
+        return pmem;
+    }
+
+    /** The emulated device's private directory; empty for a device given by spec. */
+    public Optional<Path> scratch() {
+        return Optional.ofNullable(scratch);
+    }
+
+    /** Bytes of the pmem device the device-level methods walk. */
+    public long region() {
+        return region;
+    }
+
+    /** Bytes of the fs-dax file (0 when the device leaves no room for one). */
+    public long fileBytes() {
+        return fileBytes;
+    }
+
+    /** The source buffers. */
+    public SourceBuffers sources() {
+        return sources;
+    }
+
+    /** libpmem, when it loaded. */
+    public Optional<LibPmem> libpmem() {
+        return Optional.ofNullable(libpmem);
+    }
+
+    /** Whether libpmem loaded, or why not. */
+    public String libpmemStatus() {
+        return libpmemStatus;
+    }
+
+    /** The brd device, opened on first use of {@link BenchMethod#BRD_FALLBACK}; empty before. */
+    public Optional<DaxDevice> brd() {
+        return Optional.ofNullable(brd);
+    }
+
+    /** Why {@code method} cannot run here, or empty when it can. */
+    public Optional<String> unavailable(BenchMethod method) {
+        return switch (method) {
+            case DURABLE_FENCE -> pmem.persistence() == PersistenceMode.PAGE_CACHE ? Optional.empty()
+                    : Optional.of("the device is " + pmem.persistence() + ": its flush() is this fence already, "
+                    + BenchMethod.DURABLE.id() + " measures it");
+            case LIBPMEM -> libpmem == null ? Optional.of("libpmem: " + libpmemStatus)
+                    : Optional.empty();
+            case FSDAX_FSYNC -> fileBytes < 64 * 1024 ? Optional.of("the device leaves no room for a file ("
+                    + Sizes.format(pmem.size()) + ")") : Optional.empty();
+            default -> Optional.empty();
+        };
+    }
+
+    /**
+     * The write path of {@code method}, set up on first use (brd and the filesystem are created
+     * and faulted in then).
+     *
+     * @throws DaxException EOPNOTSUPP with {@link #unavailable}'s reason when it cannot run here
+     */
+    public synchronized WritePath path(BenchMethod method) {
+        Optional<String> why = unavailable(method);
+        if (why.isPresent()) {
+            throw new DaxException(Errno.EOPNOTSUPP, method.id() + ": " + why.get());
+        }
+        WritePath p = paths.get(method);
+        if (p == null) {
+            p = create(method);
+            paths.put(method, p);
+        }
+        return p;
+    }
+
+    private WritePath create(BenchMethod method) {
+        Arch arch = pmem.arch();
+        DaxOperations ops = pmem.operations();
+        DaxOperations.CopyFromIter deviceCopy = ops.copyFromIter().orElse(arch::copyFromIterNocache);
+        return switch (method) {
+            case DURABLE -> new DevicePath(method, pmem, region, deviceCopy, ops::flush, () -> { });
+            case DURABLE_FENCE -> new DevicePath(method, pmem, region, deviceCopy, arch::fence, ops::flush);
+            case SEED_REGRESSION -> new DevicePath(method, pmem, region, (addr, bytes, iter) -> {
+                long n = arch.copyFromIterNocache(addr, bytes, iter);
+                arch.writeback(addr, 0, n); // the regression: every line, non-temporal or not
+                return n;
+            }, arch::fence, ops::flush);
+            case CACHED_WRITEBACK -> new DevicePath(method, pmem, region, (addr, bytes, iter) -> {
+                long n = iter.copyFromIter(addr, bytes, MemorySegment::copy);
+                arch.writeback(addr, 0, n);
+                return n;
+            }, arch::fence, ops::flush);
+            case NOCACHE -> new DevicePath(method, pmem, region, arch::copyFromIterNocache, arch::fence, ops::flush);
+            case LIBPMEM -> {
+                LibPmem lib = libpmem;
+                IovIter.SegmentCopy run = (src, srcOff, dst, dstOff, len) ->
+                        lib.memcpyNodrain(dst.asSlice(dstOff, len), src.asSlice(srcOff, len), len);
+                yield new DevicePath(method, pmem, region, (addr, bytes, iter) -> iter.copyFromIter(addr, bytes, run),
+                        lib::drain, ops::flush);
+            }
+            case BRD_FALLBACK -> {
+                DaxDevice b = openBrd();
+                DaxOperations bops = b.operations();
+                yield new DevicePath(method, b, b.size(),
+                        bops.copyFromIter().orElse(b.arch()::copyFromIterNocache), bops::flush, () -> { });
+            }
+            case FSDAX_FSYNC -> new FilePath(openFile(), fileBytes);
+        };
+    }
+
+    private DaxDevice openBrd() {
+        if (brd == null) {
+            brd = DaxDevices.open("brd:jdax-bench?size=" + config.brdBytes());
+            prefault(brd, brd.size());
+        }
+        return brd;
+    }
+
+    /** The fs-dax file: after a spacer file that holds the region, written once so its blocks are allocated. */
+    private MemFile openFile() {
+        if (file == null) {
+            MemFs fs = new MemFs(pmem);
+            fs.create().fallocate(0, region);
+            MemFile f = fs.create();
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment zeros = arena.allocate(1 << 20, PAGE);
+                for (long at = 0; at < fileBytes; at += zeros.byteSize()) {
+                    long n = Math.min(zeros.byteSize(), fileBytes - at);
+                    long done = f.write(at, IovIter.ubuf(IovIter.Direction.SOURCE, zeros.asSlice(0, n)));
+                    if (done != n) {
+                        throw new DaxException(Errno.EIO, "fs-dax: short write of " + done + " of " + n + " bytes");
+                    }
+                }
+            }
+            f.fsync();
+            for (Iomap m : f.fiemap()) {
+                if (m instanceof Iomap.Mapped mp && mp.addr() < region) {
+                    throw new DaxException(Errno.EUCLEAN, "fs-dax: the file landed in the raw region at " + mp.addr());
+                }
+            }
+            file = f;
+        }
+        return file;
+    }
+
+    /** Stores zeros over {@code [0, bytes)} with the nocache copy, so page faults happen now, not while measured. */
+    private static void prefault(DaxDevice dev, long bytes) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment zeros = arena.allocate(1 << 20, PAGE);
+            for (long at = 0; at < bytes; at += zeros.byteSize()) {
+                long n = Math.min(zeros.byteSize(), bytes - at);
+                writeChunks(dev, at, IovIter.ubuf(IovIter.Direction.SOURCE, zeros.asSlice(0, n)),
+                        dev.arch()::copyFromIterNocache);
+            }
+        }
+        dev.arch().fence();
+        dev.operations().flush();
+    }
+
+    /**
+     * The loop every device-level method shares, as fs/dax.c's actor runs it: under the device's read
+     * lock, {@code directAccess} for the pages left, the copy into what it answered, until done.
+     */
+    static void writeChunks(DaxDevice dev, long pos, IovIter src, DaxOperations.CopyFromIter copy) {
+        DaxOperations ops = dev.operations();
+        long left = src.count();
+        long at = pos;
+        while (left > 0) {
+            long off = at % PAGE;
+            try (DaxReadLock ignored = dev.readLock()) {
+                DirectAccess da = ops.directAccess(at / PAGE, Math.ceilDiv(off + left, PAGE), DaxAccessMode.WRITE);
+                long len = Math.min(da.nrPages() * PAGE - off, left);
+                long n = copy.copyFromIter(da.addr().asSlice(off, len), len, src);
+                if (n != len) {
+                    throw new DaxException(Errno.EIO, dev.name() + ": short copy of " + n + " of " + len + " bytes at " + at);
+                }
+                at += n;
+                left -= n;
+            }
+        }
+    }
+
+    /** Reads back through {@code directAccess} (READ) and compares; -1 when equal. */
+    static long compare(DaxDevice dev, long pos, MemorySegment expected) {
+        long done = 0;
+        long size = expected.byteSize();
+        while (done < size) {
+            long at = pos + done;
+            long off = at % PAGE;
+            try (DaxReadLock ignored = dev.readLock()) {
+                DirectAccess da = dev.operations().directAccess(at / PAGE, Math.ceilDiv(off + size - done, PAGE),
+                        DaxAccessMode.READ);
+                long len = Math.min(da.nrPages() * PAGE - off, size - done);
+                long m = MemorySegment.mismatch(expected, done, done + len, da.addr(), off, off + len);
+                if (m >= 0) {
+                    return done + m;
+                }
+                done += len;
+            }
+        }
+        return -1;
+    }
+
+    /** A device-level method: the shared loop with its copy, then its commit. */
+    private record DevicePath(BenchMethod method, DaxDevice device, long capacity, DaxOperations.CopyFromIter copy,
+                              Runnable commit, Runnable housekeeping) implements WritePath {
+        @Override
+        public void write(long pos, IovIter src) {
+            writeChunks(device, pos, src, copy);
+            commit.run();
+        }
+
+        @Override
+        public void afterBatch() {
+            housekeeping.run();
+        }
+
+        @Override
+        public long mismatch(long pos, MemorySegment expected) {
+            return compare(device, pos, expected);
+        }
+    }
+
+    /** fs-dax: a write through the iomap engine, then fsync; read back through the engine too. */
+    private static final class FilePath implements WritePath {
+        private final MemFile file;
+        private final long capacity;
+        private MemorySegment readBuffer;
+
+        FilePath(MemFile file, long capacity) {
+            this.file = file;
+            this.capacity = capacity;
+        }
+
+        @Override
+        public BenchMethod method() {
+            return BenchMethod.FSDAX_FSYNC;
+        }
+
+        @Override
+        public long capacity() {
+            return capacity;
+        }
+
+        @Override
+        public void write(long pos, IovIter src) {
+            long n = src.count();
+            long done = file.write(pos, src);
+            if (done != n) {
+                throw new DaxException(Errno.EIO, "fs-dax: short write of " + done + " of " + n + " bytes at " + pos);
+            }
+            file.fsync();
+        }
+
+        @Override
+        public synchronized long mismatch(long pos, MemorySegment expected) {
+            long size = expected.byteSize();
+            if (readBuffer == null || readBuffer.byteSize() < size) {
+                readBuffer = Arena.ofAuto().allocate(Math.max(size, 64 * 1024), 64);
+            }
+            MemorySegment buf = readBuffer.asSlice(0, size);
+            long got = file.read(pos, IovIter.ubuf(IovIter.Direction.DEST, buf));
+            if (got != size) {
+                return got;
+            }
+            return MemorySegment.mismatch(expected, 0, size, buf, 0, size);
+        }
+    }
+
+    /** Closes the devices and removes the emulated device's directory. */
+    @Override
+    public void close() {
+        closeQuietly(brd, null, null, null);
+        closeQuietly(pmem, sources, scratch, cleanup);
+    }
+
+    private static void closeQuietly(DaxDevice dev, SourceBuffers sources, Path scratch, Thread cleanup) {
+        try {
+            if (dev != null) {
+                dev.close();
+            }
+        } catch (RuntimeException e) {
+            // the directory goes anyway: a mapped file can be unlinked
+        } finally {
+            if (sources != null) {
+                sources.close();
+            }
+            if (scratch != null) {
+                deleteTree(scratch);
+            }
+            if (cleanup != null) {
+                try {
+                    Runtime.getRuntime().removeShutdownHook(cleanup);
+                } catch (IllegalStateException e) {
+                    // already shutting down: the hook runs (and finds nothing)
+                }
+            }
+        }
+    }
+
+    private static void deleteTree(Path dir) {
+        try (Stream<Path> all = Files.walk(dir)) {
+            all.sorted(Comparator.reverseOrder()).forEach(p -> {
+                try {
+                    Files.deleteIfExists(p);
+                } catch (IOException e) {
+                    // best effort; the directory's removal reports nothing either
+                }
+            });
+        } catch (IOException e) {
+            // gone already, or unreadable: nothing more to do
+        }
+    }
+}

@@ -1,0 +1,138 @@
+package io.jdax.bench;
+
+import io.jdax.dax.DaxAccessMode;
+import io.jdax.dax.DaxException;
+import io.jdax.dax.DaxReadLock;
+import io.jdax.dax.Errno;
+import io.jdax.dax.PersistenceMode;
+import io.jdax.uio.IovIter;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Arrays;
+import java.util.List;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class WorkbenchTest {
+
+    @Test
+    void theEmulatedDeviceLivesInAPrivateDirectoryThatCloseRemoves(@TempDir Path tmp) throws IOException {
+        Path scratch;
+        try (Workbench wb = Workbench.open(Fixture.small(tmp))) {
+            scratch = wb.scratch().orElseThrow();
+            assertEquals(tmp, scratch.getParent());
+            assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(scratch)));
+            Path img = scratch.resolve("pmem.img");
+            assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(img)));
+            assertEquals(Fixture.REGION + Fixture.FILE, wb.pmem().size());
+            assertEquals(Fixture.REGION, wb.region());
+            assertEquals(Fixture.FILE, wb.fileBytes());
+        }
+        assertFalse(Files.exists(scratch));
+        try (Stream<Path> left = Files.list(tmp)) {
+            assertEquals(List.of(), left.toList());
+        }
+    }
+
+    @Test
+    void aFailedOpenLeavesNothingBehind(@TempDir Path tmp) throws IOException {
+        // No filesystem here has room for a 2^50-byte device: the driver refuses before mapping.
+        Workbench.Config huge = Fixture.small(tmp).withSizes(1L << 50, Fixture.FILE, Fixture.BRD, Fixture.SOURCE);
+        DaxException e = assertThrows(DaxException.class, () -> Workbench.open(huge));
+        assertEquals(Errno.ENOSPC, e.errno(), e.getMessage());
+        try (Stream<Path> left = Files.list(tmp)) {
+            assertEquals(List.of(), left.toList());
+        }
+    }
+
+    @Test
+    void methodsThatCannotRunSayWhy(@TempDir Path tmp) {
+        try (Workbench wb = Workbench.open(Fixture.small(tmp).withLibpmem("libjdax-no-such-pmem.so"))) {
+            assertEquals(PersistenceMode.PAGE_CACHE, wb.pmem().persistence(), "a file outside a DAX mount");
+            assertTrue(wb.unavailable(BenchMethod.LIBPMEM).orElseThrow().contains("libjdax-no-such-pmem.so"),
+                    wb.unavailable(BenchMethod.LIBPMEM).toString());
+            DaxException e = assertThrows(DaxException.class, () -> wb.path(BenchMethod.LIBPMEM));
+            assertEquals(Errno.EOPNOTSUPP, e.errno());
+            assertTrue(wb.unavailable(BenchMethod.DURABLE_FENCE).isEmpty(), "PAGE_CACHE: the fence-only row differs");
+            assertTrue(wb.unavailable(BenchMethod.DURABLE).isEmpty());
+        }
+    }
+
+    @Test
+    void onADeviceWhoseFlushIsAFenceTheFenceOnlyRowIsNotRepeated(@TempDir Path tmp) throws IOException {
+        Path img = tmp.resolve("v.img");
+        String spec = "pmem:" + img + "?size=2M&create=true&mode=volatile";
+        try (Workbench wb = Workbench.open(Fixture.small(tmp).withDevice(spec))) {
+            assertEquals(PersistenceMode.VOLATILE, wb.pmem().persistence());
+            assertTrue(wb.unavailable(BenchMethod.DURABLE_FENCE).orElseThrow().contains("VOLATILE"));
+            assertTrue(wb.scratch().isEmpty(), "a given device needs no scratch directory");
+            assertEquals(Fixture.FILE, wb.fileBytes(), "the file asked for: less than a quarter of the device");
+            assertEquals(Fixture.REGION, wb.region());
+        }
+        try (Workbench wb = Workbench.open(Fixture.small(tmp).withDevice("pmem:" + tmp.resolve("w.img")
+                + "?size=512K&create=true").withSizes(Fixture.REGION, 1L << 20, Fixture.BRD, Fixture.SOURCE))) {
+            assertEquals(128L << 10, wb.fileBytes(), "at most a quarter of the device for the file");
+            assertEquals(384L << 10, wb.region(), "the region is what is left");
+            assertTrue(wb.unavailable(BenchMethod.FSDAX_FSYNC).isEmpty());
+        }
+        assertTrue(Files.exists(img), "a device given by spec is the user's: it stays");
+    }
+
+    static Stream<Arguments> methodsAndKinds() {
+        return Arrays.stream(BenchMethod.values()).filter(m -> m != BenchMethod.LIBPMEM)
+                .flatMap(m -> Arrays.stream(IovIter.Kind.values()).map(k -> Arguments.of(m, k)));
+    }
+
+    @ParameterizedTest
+    @MethodSource("methodsAndKinds")
+    void everyPathWritesWhatItsIteratorHoldsAndItsReadBackSeesAChangedByte(BenchMethod m, IovIter.Kind kind,
+                                                                           @TempDir Path tmp) {
+        try (Workbench wb = Workbench.open(Fixture.small(tmp))) {
+            WritePath p = wb.path(m);
+            assertEquals(m, p.method());
+            IterRing ring = new IterRing(wb.sources(), kind, 6000, 2, 128);
+            long pos = p.capacity() - 6000 - 100; // unaligned, crossing pages, near the end
+            p.write(pos, ring.iter(1));
+            p.afterBatch();
+            assertEquals(-1, p.mismatch(pos, ring.expected(1)));
+            assertEquals(-1, p.mismatch(pos + 6000 - 64, ring.expected(1).asSlice(6000 - 64)), "a part reads back too");
+            ring.stamp(1, 99);
+            assertEquals(0, p.mismatch(pos, ring.expected(1)), "the stamped source differs from the device at byte 0");
+        }
+    }
+
+    @Test
+    void theFileLiesOutsideTheRegionTheDeviceLevelMethodsWalk(@TempDir Path tmp) {
+        try (Workbench wb = Workbench.open(Fixture.small(tmp))) {
+            WritePath file = wb.path(BenchMethod.FSDAX_FSYNC);
+            IterRing ring = new IterRing(wb.sources(), IovIter.Kind.USER, 64 * 1024, 1, 0);
+            file.write(file.capacity() - 64 * 1024, ring.iter(0));
+            // Fill the whole region with 0xA5 through directAccess.
+            try (DaxReadLock ignored = wb.pmem().readLock()) {
+                MemorySegment all = wb.pmem().operations().directAccess(0, wb.region() / 4096, DaxAccessMode.WRITE).addr();
+                all.fill((byte) 0xA5);
+            }
+            assertEquals(-1, file.mismatch(file.capacity() - 64 * 1024, ring.expected(0)));
+            WritePath durable = wb.path(BenchMethod.DURABLE);
+            assertEquals(wb.region(), durable.capacity());
+            byte[] expect = new byte[4096];
+            Arrays.fill(expect, (byte) 0xA5);
+            assertEquals(-1, durable.mismatch(wb.region() - 4096, MemorySegment.ofArray(expect)));
+            assertEquals((byte) 0xA5, MemorySegment.ofArray(expect).get(ValueLayout.JAVA_BYTE, 0));
+        }
+    }
+}
