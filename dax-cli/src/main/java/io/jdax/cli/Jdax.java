@@ -6,20 +6,30 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.io.PrintWriter;
+import java.io.UncheckedIOException;
 
 /**
  * The {@code jdax} command. Exit codes: 0 success, 1 failure (one line on stderr; the stack trace
- * with {@code --verbose}), 2 bad usage.
+ * with {@code --verbose}), 2 bad usage (one line on stderr), 3 a check found a problem (a write
+ * that read back wrong, acknowledged data lost, a contract broken), 4 refused: the device holds
+ * data and {@code --destroy-data} was not given.
  */
 @Command(name = "jdax", mixinStandardHelpOptions = true, versionProvider = Jdax.Version.class,
         description = "Persistent memory for the JVM: inspect devices, benchmark persistence paths, test drivers.",
-        subcommands = {InfoCommand.class, CommandLine.HelpCommand.class},
+        subcommands = {InfoCommand.class, BenchCommand.class, CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
-        exitCodeList = {"0:success", "1:failure (the reason is printed on stderr)", "2:bad usage"})
+        exitCodeList = {"0:success", "1:failure (the reason is printed on stderr)", "2:bad usage",
+            "3:a check found a problem (see the command's help)", "4:refused: the device holds data"})
 public final class Jdax {
 
     /** Exit code of a failed command. */
     public static final int EXIT_FAILURE = 1;
+    /** Exit code of bad usage. */
+    public static final int EXIT_USAGE = 2;
+    /** Exit code when a command's check found a problem. */
+    public static final int EXIT_PROBLEM = 3;
+    /** Exit code when a command refused to overwrite a device holding data. */
+    public static final int EXIT_REFUSED = 4;
 
     @Option(names = "--verbose", scope = CommandLine.ScopeType.INHERIT,
             description = "Print stack traces of failures.")
@@ -40,12 +50,31 @@ public final class Jdax {
             if (root.verbose) {
                 ex.printStackTrace(err);
             }
-            String msg = ex instanceof DaxException ? ex.getMessage() : ex.toString();
-            err.println("jdax " + String.join(" ", parsed.originalArgs()) + ": " + msg);
+            err.println(commandName(line) + ": " + describe(ex));
             err.flush();
-            return EXIT_FAILURE;
+            return ex instanceof DataGuard.Refused ? EXIT_REFUSED : EXIT_FAILURE;
+        });
+        cl.setParameterExceptionHandler((ex, args2) -> {
+            CommandLine line = ex.getCommandLine();
+            err.println(commandName(line) + ": " + ex.getMessage() + " (see " + commandName(line) + " --help)");
+            err.flush();
+            return EXIT_USAGE;
         });
         return cl.execute(args);
+    }
+
+    /** "jdax bench" for the bench subcommand. */
+    private static String commandName(CommandLine line) {
+        return line.getCommandSpec().qualifiedName();
+    }
+
+    /** One line: the message of the exceptions that carry a sentence, else the exception itself. */
+    static String describe(Throwable ex) {
+        if (ex instanceof DaxException || ex instanceof DataGuard.Refused
+                || (ex instanceof UncheckedIOException && ex.getMessage() != null)) {
+            return ex.getMessage();
+        }
+        return ex.toString();
     }
 
     /** The version from the jar manifest. */
