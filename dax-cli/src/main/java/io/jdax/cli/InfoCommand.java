@@ -12,14 +12,22 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
+import io.jdax.bench.LibPmem;
+
 import java.io.PrintWriter;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
 /** {@code jdax info}: what this JVM would use, and why. */
 @Command(name = "info", mixinStandardHelpOptions = true,
-        description = {"Shows the Java runtime, the CPU primitives (Arch) in use and why, the installed drivers,",
-                "and with --device the persistence mode a device spec gets."})
+        description = {"Shows the Java runtime; the CPU and its DAX-related instructions; the CPU primitives (Arch) in",
+                "use, the copy and flush instructions and threshold chosen, and why; the installed drivers; the",
+                "persistent memory the machine offers (NVDIMM regions, device DAX, DAX mounts, libpmem); and with",
+                "--device the persistence mode a device spec gets, and why."},
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {"0:success", "1:failure, e.g. the device could not be opened (the reason is printed on stderr)",
+            "2:bad usage"})
 final class InfoCommand implements Callable<Integer> {
 
     @Spec
@@ -37,6 +45,12 @@ final class InfoCommand implements Callable<Integer> {
                 System.getProperty("java.home"));
         out.printf("os: %s %s, %d CPUs%n", System.getProperty("os.name"), System.getProperty("os.arch"),
                 Runtime.getRuntime().availableProcessors());
+
+        PlatformInfo platform = PlatformInfo.system();
+        out.printf("%ncpu: %s%n", platform.cpuModel().orElse("(model unknown: no /proc/cpuinfo)"));
+        List<String> flags = platform.daxFlags();
+        out.printf("  %-24s %s%n", "DAX-related flags", flags.isEmpty() ? "(unknown)"
+                : String.join(" ", flags) + "   (name- = missing)");
 
         ArchSelection arch = Archs.selection();
         out.printf("%narch: %s (%s)%n", arch.arch().name(), arch.reason());
@@ -64,6 +78,21 @@ final class InfoCommand implements Callable<Integer> {
         registry.conflicts().forEach((scheme, drivers) -> out.printf("  CONFLICT scheme %s served by %d drivers "
                 + "(pick one with -D%s%s=<class>)%n", scheme, drivers.size(), DriverRegistry.DRIVER_PROPERTY_PREFIX, scheme));
 
+        out.printf("%npersistent memory on this machine:%n");
+        List<String> regions = platform.nvdimmRegions();
+        List<String> devices = platform.daxDevices();
+        List<String> mounts = platform.daxMounts();
+        if (regions.isEmpty() && devices.isEmpty() && mounts.isEmpty()) {
+            out.println("  none found (no NVDIMM region, /dev/dax*, /dev/pmem* or DAX mount): pmem: files get PAGE_CACHE"
+                    + " mode; jdax bench emulates pmem in /dev/shm");
+        }
+        regions.forEach(r -> out.printf("  region   %s%n", r));
+        devices.forEach(d -> out.printf("  device   %s%n", d));
+        mounts.forEach(m -> out.printf("  mount    %s%n", m));
+        out.printf("  libpmem  %s%n", LibPmem.tryLoad(LibPmem.DEFAULT_LIBRARY)
+                .map(l -> LibPmem.DEFAULT_LIBRARY + " installed (jdax bench's anchor)")
+                .orElse(LibPmem.DEFAULT_LIBRARY + " not installed (jdax bench skips its row; apt-get install libpmem1)"));
+
         out.printf("%nproperties:%n");
         out.printf("  %-26s %s%n", Archs.ARCH_PROPERTY + "=" + System.getProperty(Archs.ARCH_PROPERTY, ""),
                 "which Arch to use (a provider name); unset: the best that loads");
@@ -82,6 +111,14 @@ final class InfoCommand implements Callable<Integer> {
                 out.printf("  alignment    %s%n", Sizes.format(dev.alignment()));
                 out.printf("  persistence  %s: %s%n", dev.persistence(), dev.persistenceReason());
                 out.printf("  arch         %s%n", dev.arch().name());
+                out.printf("  write path   %s%n", dev.operations().copyFromIter().isPresent()
+                        ? "the device's copyFromIter (pmem: durable copy, C4 write-back of the cached lines only)"
+                        : "no copyFromIter: the framework's copyFromIterNocache (no durability promise)");
+                out.printf("  flush()      %s%n", switch (dev.persistence()) {
+                    case CPU_CACHE -> "fence: stores are durable once written back and fenced, no system call";
+                    case PAGE_CACHE -> "fence, then msync of the pages written since the last flush";
+                    case VOLATILE -> "nothing survives power loss";
+                });
                 var ops = dev.operations();
                 out.printf("  operations   directAccess, flush%s%s%s%s%n",
                         ops.copyFromIter().isPresent() ? ", copyFromIter" : "",

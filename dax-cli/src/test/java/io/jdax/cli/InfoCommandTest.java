@@ -1,0 +1,88 @@
+package io.jdax.cli;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class InfoCommandTest {
+
+    @Test
+    void showsTheCpuTheArchTheDriversAndThePlatformsPersistentMemory() {
+        Cli r = Cli.run("info");
+        assertEquals(0, r.code(), r.toString());
+        for (String s : List.of("cpu: ", "DAX-related flags", "arch: ", "flushcache.threshold", "drivers:",
+                "pmem     ", "brd      ", "faulty   ", "persistent memory on this machine:", "libpmem  libpmem.so.1",
+                "properties:")) {
+            assertTrue(r.out().contains(s), s + " missing:\n" + r.out());
+        }
+        assertEquals("", r.err());
+    }
+
+    @Test
+    void aDeviceShowsItsPersistenceModeItsReasonAndItsWritePath(@TempDir Path tmp) {
+        Cli brd = Cli.run("info", "--device", "brd:i?size=1M");
+        assertEquals(0, brd.code(), brd.toString());
+        assertTrue(brd.out().contains("persistence  VOLATILE: "), brd.out());
+        assertTrue(brd.out().contains("write path   no copyFromIter"), brd.out());
+
+        Cli pmem = Cli.run("info", "--device", "pmem:" + tmp.resolve("f") + "?size=1M&create=true");
+        assertEquals(0, pmem.code(), pmem.toString());
+        assertTrue(pmem.out().contains("persistence  PAGE_CACHE: ") && pmem.out().contains("MAP_SYNC"), pmem.out());
+        assertTrue(pmem.out().contains("flush()      fence, then msync"), pmem.out());
+        assertTrue(pmem.out().contains("write path   the device's copyFromIter"), pmem.out());
+    }
+
+    @Test
+    void aDeviceThatCannotOpenIsOneLineOnStderr() {
+        Cli r = Cli.run("info", "--device", "brd:x?size=12");
+        assertEquals(Jdax.EXIT_FAILURE, r.code(), r.toString());
+        assertEquals(1, r.errLines().size(), r.toString());
+        assertTrue(r.err().startsWith("jdax info: ") && r.err().contains("4096"), r.err());
+    }
+
+    @Test
+    void platformFactsComeFromProcAndSys(@TempDir Path root) throws Exception {
+        Files.createDirectories(root.resolve("proc"));
+        Files.writeString(root.resolve("proc/cpuinfo"), """
+                processor	: 0
+                model name	: Test CPU 9000
+                flags		: fpu sse2 avx2 clwb clflushopt
+                processor	: 1
+                model name	: ignored
+                """);
+        Files.writeString(root.resolve("proc/mounts"), """
+                /dev/vda / ext4 rw,relatime 0 0
+                /dev/pmem0 /mnt/pmem ext4 rw,relatime,dax=always 0 0
+                /dev/pmem1 /mnt/old xfs rw,dax 0 0
+                """);
+        Path region = Files.createDirectories(root.resolve("sys/bus/nd/devices/region0"));
+        Files.writeString(region.resolve("persistence_domain"), "cpu_cache\n");
+        Files.writeString(region.resolve("size"), "17179869184\n");
+        Files.createDirectories(root.resolve("sys/bus/nd/devices/region1"));
+        Files.writeString(root.resolve("sys/bus/nd/devices/region1/persistence_domain"), "\n");
+        Files.createDirectories(root.resolve("dev"));
+        Files.createFile(root.resolve("dev/dax0.0"));
+        Files.createFile(root.resolve("dev/pmem0"));
+
+        PlatformInfo p = new PlatformInfo(root);
+        assertEquals("Test CPU 9000", p.cpuModel().orElseThrow());
+        assertEquals(List.of("sse2", "avx-", "avx2", "avx512f-", "clflush-", "clflushopt", "clwb", "movdir64b-"), p.daxFlags());
+        assertEquals(List.of("region0: persistence_domain cpu_cache, size 16 GiB",
+                "region1: persistence_domain (none: flushes needed), size ?"), p.nvdimmRegions());
+        assertTrue(p.daxDevices().get(0).startsWith("/dev/dax0.0 (device DAX"), p.daxDevices().toString());
+        assertTrue(p.daxDevices().get(1).startsWith("/dev/pmem0 (pmem block device"), p.daxDevices().toString());
+        assertEquals(2, p.daxMounts().size(), p.daxMounts().toString());
+        assertTrue(p.daxMounts().get(0).startsWith("/mnt/pmem (ext4, dax=always"), p.daxMounts().toString());
+        assertTrue(p.daxMounts().get(1).startsWith("/mnt/old (xfs, dax"), p.daxMounts().toString());
+
+        PlatformInfo none = new PlatformInfo(root.resolve("nowhere"));
+        assertTrue(none.cpuModel().isEmpty() && none.daxFlags().isEmpty() && none.nvdimmRegions().isEmpty()
+                && none.daxDevices().isEmpty() && none.daxMounts().isEmpty());
+    }
+}
