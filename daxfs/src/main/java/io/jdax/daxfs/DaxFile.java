@@ -1,0 +1,490 @@
+package io.jdax.daxfs;
+
+import io.jdax.dax.DaxAccessMode;
+import io.jdax.dax.DaxException;
+import io.jdax.dax.Errno;
+import io.jdax.fsdax.DaxMapping;
+import io.jdax.fsdax.Inode;
+import io.jdax.fsdax.Iomap;
+import io.jdax.fsdax.IomapFlag;
+import io.jdax.uio.IovIter;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.locks.Lock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.Supplier;
+
+import static io.jdax.daxfs.DaxFs.BLOCK_SIZE;
+import static io.jdax.daxfs.DaxFs.MAX_FILE_SIZE;
+
+/**
+ * A file of a {@link DaxFs}: its inode in memory and the handle to do I/O on it. One object per
+ * file, shared by everyone who opens it; valid until the file is deleted or replaced by a
+ * rename (then every call fails with ENOENT) or the filesystem is unmounted (EBADF).
+ * <p>
+ * Reads, stats and mappings share the file; every other call has it to itself. Every byte a
+ * read can see is data written to it or zero: new blocks are zeroed around what a write
+ * stores before they join the file, fallocated blocks read as zeros until written, and when the
+ * size grows over the tail of the last block, that tail is zeroed first.
+ */
+public final class DaxFile implements Inode {
+    final DaxFs fs;
+    final InodeData d;
+    final ReentrantReadWriteLock rwsem = new ReentrantReadWriteLock();
+    volatile boolean deleted;
+    /** Nodes promised to the write step in flight; guarded by the write lock. */
+    private long promise;
+
+    DaxFile(DaxFs fs, InodeData d) {
+        this.fs = fs;
+        this.d = d;
+    }
+
+    /** The inode number, unique among live files. */
+    public long ino() {
+        return d.ino;
+    }
+
+    /** The file's current name. */
+    public String name() {
+        return d.nameString();
+    }
+
+    @Override
+    public long size() {
+        return d.size;
+    }
+
+    /** {@code stat}: size, blocks, times. */
+    public FileStat stat() {
+        return shared(() -> new FileStat(d.nameString(), d.ino, d.size, d.map.blockCount(), instant(d.crtime),
+                instant(d.mtime), instant(d.ctime)));
+    }
+
+    /**
+     * The file's extents as {@code FIEMAP} lists them: runs of blocks contiguous on the device,
+     * {@link Iomap.Mapped} (written) or {@link Iomap.Unwritten}, in file order; holes left out.
+     */
+    public List<Iomap> fiemap() {
+        return shared(() -> {
+            List<Iomap> out = new ArrayList<>();
+            long start = -1;
+            long first = 0;
+            long n = 0;
+            for (Map.Entry<Long, Long> e : d.map.entries.entrySet()) {
+                long raw = e.getValue();
+                if (n > 0 && e.getKey() == start + n && raw == first + n) {
+                    n++;
+                    continue;
+                }
+                if (n > 0) {
+                    out.add(extent(start, first, n, false));
+                }
+                start = e.getKey();
+                first = raw;
+                n = 1;
+            }
+            if (n > 0) {
+                out.add(extent(start, first, n, false));
+            }
+            return out;
+        });
+    }
+
+    /**
+     * Reads from {@code pos} into {@code dst}; stops at the end of the file.
+     *
+     * @return the bytes read, 0 at or past the end of the file
+     * @throws DaxException EINVAL for a SOURCE iterator or a negative position; as
+     *                      {@link io.jdax.fsdax.DaxIomap#rw}
+     */
+    public long read(long pos, IovIter dst) {
+        Objects.requireNonNull(dst, "dst");
+        requireDirection(dst, IovIter.Direction.DEST, "read");
+        return shared(() -> fs.dax().rw(this, pos, dst, fs));
+    }
+
+    /**
+     * Writes {@code src} at {@code pos}, allocating holes and growing the file. Allocation and
+     * growth are durable when this returns; the bytes themselves after {@link #fsync()}.
+     *
+     * @return the bytes written: all of them unless an error stopped the write part-way
+     * @throws DaxException EINVAL for a DEST iterator or a negative position; EFBIG past
+     *                      {@link DaxFs#MAX_FILE_SIZE}; ENOSPC, before anything is written, when
+     *                      the device has too few free blocks for the whole write
+     */
+    public long write(long pos, IovIter src) {
+        Objects.requireNonNull(src, "src");
+        requireDirection(src, IovIter.Direction.SOURCE, "write");
+        long count = src.count();
+        if (pos < 0) {
+            throw new DaxException(Errno.EINVAL, this + ": write at negative offset " + pos);
+        }
+        if (pos > MAX_FILE_SIZE - count) {
+            throw new DaxException(Errno.EFBIG, this + ": a write of " + count + " bytes at " + pos
+                    + " goes past the largest file size " + MAX_FILE_SIZE);
+        }
+        return exclusive(() -> {
+            if (count == 0) {
+                return 0L;
+            }
+            if (pos > d.size) {
+                zeroTail(pos);
+            }
+            return fs.dax().rw(this, pos, src, fs);
+        });
+    }
+
+    /**
+     * Sets the size, durably. Shrinking frees the blocks past the new end; growing leaves a hole
+     * that reads as zeros.
+     *
+     * @throws DaxException EINVAL for a negative size; EFBIG past {@link DaxFs#MAX_FILE_SIZE}
+     */
+    public void truncate(long newSize) {
+        if (newSize < 0) {
+            throw new DaxException(Errno.EINVAL, this + ": truncate to negative size " + newSize);
+        }
+        if (newSize > MAX_FILE_SIZE) {
+            throw new DaxException(Errno.EFBIG, this + ": truncate to " + newSize + " is past the largest file size "
+                    + MAX_FILE_SIZE);
+        }
+        exclusive(() -> {
+            long old = d.size;
+            if (newSize == old) {
+                return null;
+            }
+            if (newSize > old) {
+                zeroTail(newSize);
+            }
+            long now = DaxFs.now();
+            fs.transact(0, tx -> {
+                d.size = newSize;
+                d.mtime = now;
+                d.ctime = now;
+                fs.dirtyInode(tx, d);
+                if (newSize < old) {
+                    fs.freeBlocks(tx, d, Math.ceilDiv(newSize, BLOCK_SIZE), Long.MAX_VALUE);
+                }
+            });
+            return null;
+        });
+    }
+
+    /**
+     * Allocates every hole of {@code [pos, pos + length)} as unwritten blocks (reading as zeros)
+     * and grows the file to cover the range ({@code fallocate} mode 0), durably.
+     *
+     * @throws DaxException EINVAL for a bad range; EFBIG past the largest file size; ENOSPC, with
+     *                      nothing allocated, when the device has too few free blocks
+     */
+    public void fallocate(long pos, long length) {
+        checkRange("fallocate", pos, length);
+        exclusive(() -> {
+            long end = pos + length;
+            long first = pos / BLOCK_SIZE;
+            long last = Math.ceilDiv(end, BLOCK_SIZE);
+            long holes = holes(first, last);
+            long need = holes + d.map.nodesNeeded(first, last);
+            fs.alloc.promise(need, this + ": fallocate of " + length + " bytes at " + pos);
+            boolean promised = true;
+            try {
+                if (end > d.size) {
+                    zeroTail(end);
+                }
+                long now = DaxFs.now();
+                promised = false; // the transaction returns what it does not use
+                fs.transact(need, tx -> {
+                    BlockMap.Meta meta = fs.meta(tx, d);
+                    fs.dirtyInode(tx, d);
+                    for (long fb = first; fb < last; fb++) {
+                        if (d.map.entries.containsKey(fb)) {
+                            continue;
+                        }
+                        if (fs.full(tx)) { // commit what is mapped so far, inside the file
+                            d.size = Math.max(d.size, Math.min(end, fb * BLOCK_SIZE));
+                            fs.split(tx, d);
+                        }
+                        long b = fs.alloc.takePromised(1, tx).start();
+                        d.map.set(fb, b | BlockMap.UNWRITTEN, meta);
+                    }
+                    d.size = Math.max(d.size, end);
+                    d.mtime = now;
+                    d.ctime = now;
+                });
+            } finally {
+                if (promised) {
+                    fs.alloc.unpromise(need);
+                }
+            }
+            return null;
+        });
+    }
+
+    /**
+     * Frees the blocks wholly inside {@code [pos, pos + length)} and zeroes the punched part of
+     * the blocks at its edges; the size stays ({@code FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE}).
+     *
+     * @throws DaxException EINVAL for a bad range
+     */
+    public void punchHole(long pos, long length) {
+        checkRange("punch hole", pos, length);
+        exclusive(() -> {
+            long firstWhole = Math.ceilDiv(pos, BLOCK_SIZE);
+            long endWhole = (pos + length) / BLOCK_SIZE;
+            if (firstWhole >= endWhole) {
+                fs.dax().zeroRange(this, pos, length, fs);
+            } else {
+                fs.dax().zeroRange(this, pos, firstWhole * BLOCK_SIZE - pos, fs);
+                fs.dax().zeroRange(this, endWhole * BLOCK_SIZE, pos + length - endWhole * BLOCK_SIZE, fs);
+            }
+            long now = DaxFs.now();
+            fs.transact(0, tx -> {
+                d.mtime = now;
+                d.ctime = now;
+                fs.dirtyInode(tx, d);
+                if (firstWhole < endWhole) {
+                    fs.freeBlocks(tx, d, firstWhole, endWhole);
+                }
+            });
+            return null;
+        });
+    }
+
+    /**
+     * Makes every completed write durable ({@code fsync}): the device's flush, and a transaction
+     * for the times when writes changed them without one.
+     */
+    public void fsync() {
+        try (DaxFs.Active a = fs.active()) {
+            checkAlive();
+            if (d.timesDirty) {
+                fs.transact(0, tx -> fs.dirtyInode(tx, d)); // fences before it commits
+            } else {
+                fs.fence();
+            }
+        }
+    }
+
+    /**
+     * Maps {@code [pos, pos + length)} straight onto device memory ({@link io.jdax.fsdax.DaxIomap#map}):
+     * the range must lie within the file, be written, and be contiguous on the device.
+     *
+     * @throws DaxException EINVAL for a range past the end of the file, holes or unwritten blocks
+     */
+    public DaxMapping map(long pos, long length, DaxAccessMode mode) {
+        return shared(() -> {
+            if (pos < 0 || length < 1 || pos > d.size - length) {
+                throw new DaxException(Errno.EINVAL, this + ": cannot map [" + pos + ", +" + length
+                        + "): it must lie within the file's " + d.size + " bytes");
+            }
+            return fs.dax().map(this, pos, length, mode, fs);
+        });
+    }
+
+    @Override
+    public String toString() {
+        return "file " + Names.quote(d.nameString()) + " (inode " + d.ino + ")";
+    }
+
+    // ---- the IomapOps of DaxFs, per file; the caller holds the file's lock
+
+    Iomap begin(long pos, long length, Set<IomapFlag> flags) {
+        long first = pos / BLOCK_SIZE;
+        boolean write = flags.contains(IomapFlag.WRITE);
+        if (first >= BlockMap.MAX_BLOCKS) {
+            if (write) {
+                throw new DaxException(Errno.EFBIG, this + ": write past the largest file size " + MAX_FILE_SIZE);
+            }
+            return new Iomap.Hole(pos, length); // past any block a file can have
+        }
+        long last = Math.min(Math.ceilDiv(pos + length, BLOCK_SIZE), BlockMap.MAX_BLOCKS);
+        String what = this + ": a write of " + length + " bytes at " + pos;
+        if (write) {
+            long holes = holes(first, last);
+            if (holes > 0) {
+                // Space for the whole rest of the write, checked before a block is taken or a
+                // byte copied: ENOSPC leaves nothing half-written.
+                fs.alloc.require(holes + d.map.nodesNeeded(first, last), what);
+            }
+        }
+        Long raw = d.map.entries.get(first);
+        if (raw != null) {
+            long n = 1;
+            while (first + n < last) {
+                Long next = d.map.entries.get(first + n);
+                if (next == null || next != raw + n) {
+                    break;
+                }
+                n++;
+            }
+            // A write converts unwritten blocks; they hold whatever the device held, so they are new to it.
+            return extent(first, raw, n, write);
+        }
+        Long next = d.map.entries.higherKey(first);
+        long holeEnd = next == null ? last : Math.min(next, last);
+        if (!write) {
+            return new Iomap.Hole(first * BLOCK_SIZE, (holeEnd - first) * BLOCK_SIZE);
+        }
+        Allocator.Run run = fs.alloc.allocate(holeEnd - first, what);
+        long nodes = d.map.nodesNeeded(first, first + run.count());
+        try {
+            fs.alloc.promise(nodes, what);
+        } catch (DaxException e) {
+            for (long b = run.start(); b < run.start() + run.count(); b++) {
+                fs.alloc.unbusy(b);
+            }
+            throw e;
+        }
+        promise += nodes;
+        // Not in the block map until end() commits it.
+        return new Iomap.Mapped(first * BLOCK_SIZE, run.count() * BLOCK_SIZE, fs.device(), run.start() * BLOCK_SIZE,
+                true);
+    }
+
+    void end(long pos, long written, Set<IomapFlag> flags, Iomap iomap) {
+        if (!flags.contains(IomapFlag.WRITE)) {
+            return;
+        }
+        long promised = promise;
+        promise = 0;
+        long now = DaxFs.now();
+        long writeEnd = pos + written;
+        if (iomap instanceof Iomap.Mapped m && m.isNew()) {
+            long firstBlock = m.offset() / BLOCK_SIZE;
+            long firstDev = m.addr() / BLOCK_SIZE;
+            long count = m.length() / BLOCK_SIZE;
+            long committedEnd = written > 0 ? Math.ceilDiv(writeEnd, BLOCK_SIZE) : firstBlock;
+            fs.transact(promised, tx -> {
+                BlockMap.Meta meta = fs.meta(tx, d);
+                fs.dirtyInode(tx, d);
+                for (long i = 0; i < count; i++) {
+                    long fb = firstBlock + i;
+                    long dev = firstDev + i;
+                    Long cur = d.map.entries.get(fb);
+                    if (cur != null && (cur & BlockMap.ADDR_MASK) != dev) {
+                        throw new DaxException(Errno.EUCLEAN, this + ": file block " + fb + " is at device block "
+                                + (cur & BlockMap.ADDR_MASK) + ", the extent says " + dev);
+                    }
+                    if (fb < committedEnd) {
+                        if (fs.full(tx)) { // commit the blocks so far, inside the file
+                            d.size = Math.max(d.size, Math.min(writeEnd, fb * BLOCK_SIZE));
+                            fs.split(tx, d);
+                        }
+                        if (cur == null) {
+                            fs.alloc.markUsed(dev, tx);
+                        }
+                        d.map.set(fb, dev, meta);
+                    } else if (cur == null) {
+                        fs.alloc.unbusy(dev); // allocated past what the write stored: never on the media
+                    }
+                }
+                if (written > 0) {
+                    d.size = Math.max(d.size, writeEnd);
+                    d.mtime = now;
+                    d.ctime = now;
+                }
+            });
+            return;
+        }
+        fs.alloc.unpromise(promised);
+        if (written > 0) {
+            d.mtime = now;
+            d.ctime = now;
+            if (writeEnd > d.size) {
+                fs.transact(0, tx -> {
+                    d.size = writeEnd;
+                    fs.dirtyInode(tx, d);
+                });
+            } else {
+                d.timesDirty = true; // persisted by the next transaction on the inode, fsync or unmount
+            }
+        }
+    }
+
+    // ---- helpers
+
+    /**
+     * Before the size grows to {@code newSize}: zeroes the bytes of the last block past the old
+     * size (a truncate may have left old data there), so growth shows zeros.
+     */
+    private void zeroTail(long newSize) {
+        long old = d.size;
+        if (old % BLOCK_SIZE == 0) {
+            return;
+        }
+        long end = Math.min(newSize, Math.ceilDiv(old, BLOCK_SIZE) * BLOCK_SIZE);
+        if (end > old) {
+            fs.dax().zeroRange(this, old, end - old, fs);
+        }
+    }
+
+    private Iomap extent(long firstBlock, long raw, long n, boolean write) {
+        long offset = firstBlock * BLOCK_SIZE;
+        long length = n * BLOCK_SIZE;
+        long addr = (raw & BlockMap.ADDR_MASK) * BLOCK_SIZE;
+        if ((raw & BlockMap.UNWRITTEN) == 0) {
+            return new Iomap.Mapped(offset, length, fs.device(), addr, false);
+        }
+        return write ? new Iomap.Mapped(offset, length, fs.device(), addr, true)
+                : new Iomap.Unwritten(offset, length, fs.device(), addr);
+    }
+
+    /** Blocks of {@code [first, last)} not mapped. */
+    private long holes(long first, long last) {
+        return (last - first) - d.map.entries.subMap(first, last).size();
+    }
+
+    private void checkRange(String what, long pos, long length) {
+        if (pos < 0 || length <= 0 || pos > Long.MAX_VALUE - length) {
+            throw new DaxException(Errno.EINVAL, this + ": " + what + " of [" + pos + ", +" + length
+                    + "): the offset must be >= 0 and the length > 0, without overflow");
+        }
+        if (pos + length > MAX_FILE_SIZE) {
+            throw new DaxException(Errno.EFBIG, this + ": " + what + " of [" + pos + ", +" + length
+                    + ") goes past the largest file size " + MAX_FILE_SIZE);
+        }
+    }
+
+    private void requireDirection(IovIter iter, IovIter.Direction wanted, String op) {
+        if (iter.direction() != wanted) {
+            throw new DaxException(Errno.EINVAL, this + ": " + op + " needs a " + wanted + " iterator, got "
+                    + iter.direction());
+        }
+    }
+
+    private void checkAlive() {
+        if (deleted) {
+            throw new DaxException(Errno.ENOENT, this + " was deleted or replaced by a rename");
+        }
+    }
+
+    private <T> T shared(Supplier<T> body) {
+        return locked(rwsem.readLock(), body);
+    }
+
+    private <T> T exclusive(Supplier<T> body) {
+        return locked(rwsem.writeLock(), body);
+    }
+
+    private <T> T locked(Lock lock, Supplier<T> body) {
+        try (DaxFs.Active a = fs.active()) {
+            lock.lock();
+            try {
+                checkAlive();
+                return body.get();
+            } finally {
+                lock.unlock();
+            }
+        }
+    }
+
+    private static Instant instant(long nanos) {
+        return Instant.ofEpochSecond(Math.floorDiv(nanos, 1_000_000_000L), Math.floorMod(nanos, 1_000_000_000L));
+    }
+}

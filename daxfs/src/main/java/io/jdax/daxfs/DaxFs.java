@@ -1,0 +1,630 @@
+package io.jdax.daxfs;
+
+import io.jdax.dax.DaxDevice;
+import io.jdax.dax.DaxException;
+import io.jdax.dax.Errno;
+import io.jdax.fsdax.DaxIomap;
+import io.jdax.fsdax.Iomap;
+import io.jdax.fsdax.IomapFlag;
+import io.jdax.fsdax.IomapOps;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.UUID;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.Consumer;
+
+/**
+ * daxfs: a persistent, crash-consistent filesystem on one DAX device, the persistent sibling of
+ * fs-dax's {@link io.jdax.fsdax.memfs.MemFs}. Files live in one flat directory; their data is
+ * read, written and mapped through the fs-dax engine ({@link DaxIomap}) straight to and from
+ * device memory, and this class is their {@link IomapOps}.
+ * <pre>{@code
+ * DaxFs.format(device, FormatOptions.defaults());
+ * try (DaxFs fs = DaxFs.mount(device)) {
+ *     DaxFile f = fs.create("log");
+ *     f.write(0, IovIter.kvec(IovIter.Direction.SOURCE, bytes));
+ *     f.fsync();
+ * }
+ * }</pre>
+ *
+ * <h2>What survives a crash</h2>
+ * Every metadata change (create, delete, rename, truncate, fallocate, punch hole, a write that
+ * allocates or grows the file) is one journal transaction, atomic and durable when the call
+ * returns; a change too large for one transaction is a sequence of them, each a consistent
+ * state that mount completes. Data is written in place through the device's durable copy and
+ * is durable after {@link DaxFile#fsync()} (or any later metadata change, which fences first).
+ * A block reaches a file's map only after its data and the zeros around it are durable, and a
+ * freed block is reused only after its release is durable, so no file ever shows another's
+ * bytes. Times changed by writes that allocate nothing are persisted by the next transaction on
+ * the inode, fsync, or unmount. The format and the commit order are in {@code docs/DAXFS.md}.
+ *
+ * <h2>Concurrency</h2>
+ * Any number of threads may work on different files at once: their data copies run in parallel;
+ * their metadata commits are serialised by one journal lock. On one file, reads, stats and
+ * mappings share the file; writes, truncate, fallocate, punch hole, delete and rename over it
+ * each have it to themselves (the kernel's {@code i_rwsem}). A file's handle stays valid across
+ * renames; once the file is deleted (or replaced by a rename), its handle fails with ENOENT.
+ * A {@link io.jdax.fsdax.DaxMapping} cannot be revoked: do not use one after truncating,
+ * punching or deleting the range it maps.
+ */
+public final class DaxFs implements IomapOps<DaxFile>, AutoCloseable {
+    /** The block size: one page, as DAX needs. */
+    public static final int BLOCK_SIZE = Geometry.BLOCK;
+    /** The longest name, in UTF-8 bytes. */
+    public static final int NAME_MAX = 255;
+    /** The largest file size: what a block map of height {@value BlockMap#MAX_HEIGHT} covers. */
+    public static final long MAX_FILE_SIZE = BlockMap.MAX_BLOCKS * BLOCK_SIZE;
+
+    /** Metadata blocks one unit of work (mapping or freeing one block) can dirty at most. */
+    private static final int UNIT = 2 + 2 * (BlockMap.MAX_HEIGHT + 1) + 1;
+
+    private final DaxDevice device;
+    private final MetaIo io;
+    final Geometry g;
+    private final Journal journal;
+    private final DaxIomap dax;
+    final Allocator alloc;
+    /** Inode slot to file; changed under nsLock and txLock. */
+    private final DaxFile[] slots;
+    /** Names of the live files; guarded by nsLock. */
+    private final Map<String, DaxFile> names = new HashMap<>();
+    private final ReentrantLock nsLock = new ReentrantLock();
+    private final ReentrantLock txLock = new ReentrantLock();
+    private final ReentrantReadWriteLock umount = new ReentrantReadWriteLock();
+    private final List<String> recovered = new ArrayList<>();
+    private volatile boolean mounted = true;
+    private volatile RuntimeException shutdown;
+
+    private DaxFs(DaxDevice device, MetaIo io, Scan scan) {
+        this.device = device;
+        this.io = io;
+        this.g = scan.g;
+        this.journal = new Journal(io, g, scan.committed.tid());
+        this.dax = new DaxIomap();
+        this.alloc = new Allocator(g, scan.bitmap);
+        this.slots = new DaxFile[(int) g.inodeCount()];
+        for (InodeData d : scan.live()) {
+            DaxFile f = new DaxFile(this, d);
+            slots[(int) d.slot()] = f;
+            if (!d.isOrphan()) {
+                names.put(d.nameString(), f);
+            }
+        }
+        recovered.addAll(scan.p.pending);
+        if (scan.p.leakedBlocks > 0) {
+            recovered.addAll(scan.p.leaks);
+        }
+    }
+
+    // ---- format, mount, unmount
+
+    /**
+     * Writes an empty filesystem over the whole device: superblock and backup, journal, block
+     * bitmap, inode table. Data blocks are not touched (nothing reads them before a file writes
+     * them). The superblock is written last, after everything else is durable.
+     *
+     * @throws DaxException EBUSY if the device is mounted; EINVAL for a device too small or bad
+     *                      options; EFBIG for a device larger than daxfs handles; what the
+     *                      device throws
+     */
+    public static void format(DaxDevice device, FormatOptions options) {
+        Objects.requireNonNull(device, "device");
+        Objects.requireNonNull(options, "options");
+        MountTable.claim(device, "unmount it before formatting");
+        try {
+            Geometry g = Geometry.compute(device.nrPages(), options, UUID.randomUUID(), now());
+            MetaIo io = new MetaIo(device);
+            io.zero(0, 1);
+            io.fence(); // whatever was here is no longer a filesystem before anything else changes
+            Journal.format(io, g);
+            BitSet used = Allocator.metadata(g);
+            for (int i = 0; i < g.bitmapBlocks(); i++) {
+                io.write(g.bitmapStart() + i, Allocator.image(g, used, i));
+            }
+            io.zero(g.itableStart(), g.itableBlocks());
+            byte[] sb = g.encode();
+            io.write(g.backupBlock(), sb);
+            io.fence();
+            io.write(0, sb);
+            io.fence();
+        } finally {
+            MountTable.release(device);
+        }
+    }
+
+    /**
+     * Mounts the filesystem on {@code device}: checks every metadata structure, replays the
+     * journal's last transaction, and finishes what a crash interrupted (deletes, truncates).
+     *
+     * @throws DaxException EBUSY if the device is already mounted; EINVAL "not a daxfs
+     *                      filesystem"; EUCLEAN naming the damaged structure (run {@link Fsck});
+     *                      what the device throws (EIO for a bad block in metadata)
+     */
+    public static DaxFs mount(DaxDevice device) {
+        Objects.requireNonNull(device, "device");
+        MountTable.claim(device, "a device can be mounted once");
+        try {
+            MetaIo io = new MetaIo(device);
+            Scan scan = Scan.run(io, true, true);
+            DaxFs fs = new DaxFs(device, io, scan);
+            fs.recover();
+            return fs;
+        } catch (RuntimeException e) {
+            MountTable.release(device);
+            throw e;
+        }
+    }
+
+    /** Mount's clean-up after a crash: orphans freed, truncates finished. */
+    private void recover() {
+        for (DaxFile f : slots) {
+            if (f == null) {
+                continue;
+            }
+            InodeData d = f.d;
+            if (d.isOrphan()) {
+                transact(0, tx -> release(tx, f));
+            } else if (d.map.entries.ceilingKey(Math.ceilDiv(d.size, BLOCK_SIZE)) != null) {
+                transact(0, tx -> {
+                    dirtyInode(tx, d);
+                    freeBlocks(tx, d, Math.ceilDiv(d.size, BLOCK_SIZE), Long.MAX_VALUE);
+                });
+            }
+        }
+    }
+
+    /**
+     * Persists the times of files written since their last transaction and unmounts: later calls
+     * on the filesystem and its files fail with EBADF. Waits for calls in flight. Unmounting
+     * twice does nothing. The device stays open: the caller closes it.
+     */
+    public void unmount() {
+        umount.writeLock().lock();
+        try {
+            if (!mounted) {
+                return;
+            }
+            try {
+                if (shutdown == null) {
+                    syncTimes();
+                }
+            } finally {
+                mounted = false;
+                MountTable.release(device);
+            }
+        } finally {
+            umount.writeLock().unlock();
+        }
+    }
+
+    /** {@link #unmount()}. */
+    @Override
+    public void close() {
+        unmount();
+    }
+
+    // ---- the namespace
+
+    /**
+     * Creates an empty file, durable when this returns.
+     *
+     * @throws DaxException EINVAL or ENAMETOOLONG for a bad name; EEXIST if the name is taken;
+     *                      ENOSPC when every inode is in use
+     */
+    public DaxFile create(String name) {
+        byte[] nb = Names.encode(name);
+        try (Active a = active()) {
+            nsLock.lock();
+            try {
+                if (names.containsKey(name)) {
+                    throw new DaxException(Errno.EEXIST, "file " + Names.quote(name) + " already exists");
+                }
+                int slot = -1;
+                for (int i = 0; i < slots.length; i++) {
+                    if (slots[i] == null) {
+                        slot = i;
+                        break;
+                    }
+                }
+                if (slot < 0) {
+                    throw new DaxException(Errno.ENOSPC, "cannot create " + Names.quote(name) + ": all " + slots.length
+                            + " inodes are in use");
+                }
+                DaxFile f = new DaxFile(this, new InodeData(slot + 1, nb, now()));
+                int s = slot;
+                transact(0, tx -> {
+                    slots[s] = f;
+                    dirtyInode(tx, f.d);
+                });
+                names.put(name, f);
+                return f;
+            } finally {
+                nsLock.unlock();
+            }
+        }
+    }
+
+    /**
+     * The file of that name.
+     *
+     * @throws DaxException EINVAL or ENAMETOOLONG for a bad name; ENOENT if there is none
+     */
+    public DaxFile open(String name) {
+        Names.encode(name);
+        try (Active a = active()) {
+            nsLock.lock();
+            try {
+                DaxFile f = names.get(name);
+                if (f == null) {
+                    throw new DaxException(Errno.ENOENT, "no file " + Names.quote(name));
+                }
+                return f;
+            } finally {
+                nsLock.unlock();
+            }
+        }
+    }
+
+    /** Whether a file of that name exists. */
+    public boolean exists(String name) {
+        Names.encode(name);
+        try (Active a = active()) {
+            nsLock.lock();
+            try {
+                return names.containsKey(name);
+            } finally {
+                nsLock.unlock();
+            }
+        }
+    }
+
+    /** The names of all files, sorted. */
+    public List<String> list() {
+        try (Active a = active()) {
+            nsLock.lock();
+            try {
+                List<String> out = new ArrayList<>(names.keySet());
+                Collections.sort(out);
+                return out;
+            } finally {
+                nsLock.unlock();
+            }
+        }
+    }
+
+    /** {@code stat} of the file of that name. */
+    public FileStat stat(String name) {
+        return open(name).stat();
+    }
+
+    /**
+     * Deletes a file and frees its blocks, durable when this returns. Waits for I/O in flight
+     * on the file; its handles fail with ENOENT afterwards.
+     *
+     * @throws DaxException EINVAL or ENAMETOOLONG for a bad name; ENOENT if there is none
+     */
+    public void delete(String name) {
+        Names.encode(name);
+        try (Active a = active()) {
+            nsLock.lock();
+            try {
+                DaxFile f = names.get(name);
+                if (f == null) {
+                    throw new DaxException(Errno.ENOENT, "cannot delete " + Names.quote(name) + ": no such file");
+                }
+                f.rwsem.writeLock().lock();
+                try {
+                    names.remove(name);
+                    f.deleted = true;
+                    transact(0, tx -> release(tx, f));
+                } finally {
+                    f.rwsem.writeLock().unlock();
+                }
+            } finally {
+                nsLock.unlock();
+            }
+        }
+    }
+
+    /**
+     * Renames a file, atomically replacing any file called {@code to} (whose blocks are freed):
+     * after a crash, {@code to} is either the old file or the renamed one, never missing, and
+     * the change is durable when this returns. Renaming a file to its own name does nothing.
+     *
+     * @throws DaxException EINVAL or ENAMETOOLONG for a bad name; ENOENT if {@code from} does not exist
+     */
+    public void rename(String from, String to) {
+        Names.encode(from);
+        byte[] toBytes = Names.encode(to);
+        try (Active a = active()) {
+            nsLock.lock();
+            try {
+                DaxFile src = names.get(from);
+                if (src == null) {
+                    throw new DaxException(Errno.ENOENT, "cannot rename " + Names.quote(from) + ": no such file");
+                }
+                if (from.equals(to)) {
+                    return;
+                }
+                DaxFile victim = names.get(to);
+                if (victim != null) {
+                    victim.rwsem.writeLock().lock();
+                }
+                try {
+                    if (victim != null) {
+                        victim.deleted = true;
+                    }
+                    long now = now();
+                    transact(0, tx -> {
+                        src.d.name = toBytes;
+                        src.d.ctime = now;
+                        dirtyInode(tx, src.d);
+                        if (victim != null) {
+                            release(tx, victim); // the same transaction: the replacement is atomic
+                        }
+                    });
+                    names.remove(from);
+                    names.put(to, src);
+                } finally {
+                    if (victim != null) {
+                        victim.rwsem.writeLock().unlock();
+                    }
+                }
+            } finally {
+                nsLock.unlock();
+            }
+        }
+    }
+
+    /** Persists every file's times and makes all data written so far durable ({@code syncfs}). */
+    public void sync() {
+        try (Active a = active()) {
+            syncTimes();
+            io.fence();
+        }
+    }
+
+    /** Blocks, inodes and journal figures. */
+    public FsStat statfs() {
+        try (Active a = active()) {
+            long used = 0;
+            nsLock.lock();
+            try {
+                for (DaxFile f : slots) {
+                    if (f != null) {
+                        used++;
+                    }
+                }
+            } finally {
+                nsLock.unlock();
+            }
+            return new FsStat(g.nrBlocks(), g.dataBlocks(), alloc.available(), g.inodeCount(), g.inodeCount() - used,
+                    journal.commits());
+        }
+    }
+
+    /** What mount found and finished after a crash (orphans, truncates, journal replay, leaks); empty after a clean unmount. */
+    public List<String> recovered() {
+        return List.copyOf(recovered);
+    }
+
+    /** The device the filesystem lives on. */
+    public DaxDevice device() {
+        return device;
+    }
+
+    /** The engine the files do their I/O through (its counters show the copy paths taken). */
+    public DaxIomap dax() {
+        return dax;
+    }
+
+    // ---- IomapOps
+
+    @Override
+    public Iomap begin(DaxFile file, long pos, long length, Set<IomapFlag> flags) {
+        return own(file).begin(pos, length, flags);
+    }
+
+    @Override
+    public void end(DaxFile file, long pos, long length, long written, Set<IomapFlag> flags, Iomap iomap) {
+        own(file).end(pos, written, flags, iomap);
+    }
+
+    private DaxFile own(DaxFile file) {
+        if (file.fs != this) {
+            throw new DaxException(Errno.EINVAL, "file " + file.ino() + " belongs to another filesystem");
+        }
+        return file;
+    }
+
+    @Override
+    public String toString() {
+        return "DaxFs[" + device.name() + " " + g.nrBlocks() + " blocks, " + (mounted ? "mounted" : "unmounted") + "]";
+    }
+
+    // ---- for the files
+
+    /** A call in progress: holds off unmount. */
+    interface Active extends AutoCloseable {
+        @Override
+        void close();
+    }
+
+    Active active() {
+        umount.readLock().lock();
+        if (!mounted) {
+            umount.readLock().unlock();
+            throw new DaxException(Errno.EBADF, "the daxfs on " + device.name() + " is unmounted");
+        }
+        RuntimeException dead = shutdown;
+        if (dead != null) {
+            umount.readLock().unlock();
+            throw new DaxException(Errno.EIO, "the daxfs on " + device.name() + " shut down after a failed metadata"
+                    + " write (" + dead.getMessage() + "): unmount it and run fsck", dead);
+        }
+        return () -> umount.readLock().unlock();
+    }
+
+    /** The device's flush: everything written before it is durable. */
+    void fence() {
+        io.fence();
+    }
+
+    /**
+     * Runs {@code body} as one transaction (or a sequence, if it {@link #split splits} it),
+     * with {@code promised} blocks set aside by {@link Allocator#promise}. The body does its
+     * checks before it changes anything: an exception after a change shuts the filesystem down,
+     * since memory and media would no longer agree.
+     */
+    void transact(long promised, Consumer<Tx> body) {
+        txLock.lock();
+        Tx tx = new Tx();
+        tx.promised = promised;
+        try {
+            RuntimeException dead = shutdown;
+            if (dead != null) {
+                throw new DaxException(Errno.EIO, "the daxfs on " + device.name() + " shut down: " + dead.getMessage(), dead);
+            }
+            try {
+                body.accept(tx);
+            } catch (RuntimeException e) {
+                if (!tx.dirty.isEmpty() || !tx.freed.isEmpty()) {
+                    shutdown = e;
+                }
+                throw e;
+            }
+            commit(tx);
+        } finally {
+            alloc.unpromise(tx.promised);
+            txLock.unlock();
+        }
+    }
+
+    /** Whether {@code tx} may be too full for one more unit of work. */
+    boolean full(Tx tx) {
+        return tx.size() > g.txCapacity() - UNIT;
+    }
+
+    /** Commits what {@code tx} holds, a consistent state, and goes on in it with {@code d} dirty. */
+    void split(Tx tx, InodeData d) {
+        commit(tx);
+        dirtyInode(tx, d);
+    }
+
+    /** Splits {@code tx} if it is {@link #full}. */
+    void room(Tx tx, InodeData d) {
+        if (full(tx)) {
+            split(tx, d);
+        }
+    }
+
+    private void commit(Tx tx) {
+        if (tx.dirty.isEmpty()) {
+            alloc.releaseFreed(tx);
+            return;
+        }
+        TreeMap<Long, byte[]> images = new TreeMap<>();
+        tx.dirty.forEach((block, image) -> images.put(block, image.get()));
+        try {
+            journal.commit(images);
+        } catch (RuntimeException e) {
+            shutdown = e;
+            throw e;
+        }
+        tx.dirty.clear();
+        alloc.releaseFreed(tx);
+    }
+
+    void dirtyInode(Tx tx, InodeData d) {
+        long block = g.inodeBlock(d.slot());
+        tx.dirty(block, () -> inodeBlockImage(block));
+    }
+
+    private byte[] inodeBlockImage(long block) {
+        byte[] b = new byte[BLOCK_SIZE];
+        long first = (block - g.itableStart()) * Geometry.INODES_PER_BLOCK;
+        for (int k = 0; k < Geometry.INODES_PER_BLOCK; k++) {
+            DaxFile f = slots[(int) (first + k)];
+            if (f != null) {
+                f.d.encode(b, k * InodeData.SIZE);
+            }
+        }
+        return b;
+    }
+
+    /** What a transaction lends {@code d}'s block map. */
+    BlockMap.Meta meta(Tx tx, InodeData d) {
+        return new BlockMap.Meta() {
+            @Override
+            public long allocNode() {
+                return alloc.takePromised(1, tx).start();
+            }
+
+            @Override
+            public void freeNode(long block) {
+                alloc.free(block, tx);
+            }
+
+            @Override
+            public void dirtyNode(long block, int level, long index) {
+                tx.dirty(block, () -> d.map.nodeImage(d.ino, level, index));
+            }
+
+            @Override
+            public void undirtyNode(long block) {
+                tx.undirty(block);
+            }
+        };
+    }
+
+    /** Unmaps and frees the blocks of {@code [from, to)} of a file, committing along the way when the transaction fills. */
+    void freeBlocks(Tx tx, InodeData d, long from, long to) {
+        List<Long> blocks = new ArrayList<>(d.map.entries.subMap(from, to).keySet());
+        BlockMap.Meta meta = meta(tx, d);
+        for (long fb : blocks) {
+            room(tx, d);
+            long raw = d.map.clear(fb, meta);
+            alloc.free(raw & BlockMap.ADDR_MASK, tx);
+        }
+        dirtyInode(tx, d);
+    }
+
+    /**
+     * Frees a file and its inode. When everything fits one transaction the inode goes from live
+     * to free at once; otherwise the first transaction marks it an orphan (out of the namespace)
+     * and mount finishes the job after a crash.
+     */
+    private void release(Tx tx, DaxFile f) {
+        InodeData d = f.d;
+        d.flags |= InodeData.ORPHAN;
+        dirtyInode(tx, d);
+        freeBlocks(tx, d, 0, Long.MAX_VALUE);
+        slots[(int) d.slot()] = null;
+    }
+
+    private void syncTimes() {
+        transact(0, tx -> {
+            for (DaxFile f : slots) {
+                if (f != null && f.d.timesDirty) {
+                    room(tx, f.d);
+                    dirtyInode(tx, f.d);
+                }
+            }
+        });
+    }
+
+    static long now() {
+        Instant t = Instant.now();
+        return t.getEpochSecond() * 1_000_000_000L + t.getNano();
+    }
+}
