@@ -21,7 +21,8 @@ import java.util.TreeSet;
 /**
  * A power-fail campaign (contract C9): runs a {@link Workload} on a device opened with a
  * {@link SimulatedArch}, crashes it at many points, reboots the driver over each crash image and
- * judges what it holds against the workload's {@link Ledger}.
+ * judges what it holds against the workload's {@link Ledger} (or, for a {@link CheckedWorkload},
+ * lets the workload judge it).
  * <p>
  * Crash points are <em>ticks</em>: each write the workload declares (just before it is issued),
  * each acknowledgement (just after), and each copy, write-back and fence the driver makes on the
@@ -140,7 +141,7 @@ public final class Campaign {
             List<TickKind> kinds = new ArrayList<>();
             runOnce(dir, workload, (tick, media, ledger) -> kinds.add(tick.kind()));
             TreeSet<Integer> points = choosePoints(kinds);
-            Crasher crasher = new Crasher(dir, points);
+            Crasher crasher = new Crasher(dir, points, workload);
             Run run = runOnce(dir, workload, crasher);
             List<String> warnings = new ArrayList<>();
             if (crasher.ticks != kinds.size()) {
@@ -228,6 +229,7 @@ public final class Campaign {
     private final class Crasher implements TickHandler {
         final Path dir;
         final TreeSet<Integer> points;
+        final Workload workload;
         final SplittableRandom seeds;
         final List<CampaignReport.Loss> losses = new ArrayList<>();
         final TreeMap<Long, Long> lost = new TreeMap<>(); // start -> end, merged
@@ -238,9 +240,10 @@ public final class Campaign {
         long lostBytes;
         long torn;
 
-        Crasher(Path dir, TreeSet<Integer> points) {
+        Crasher(Path dir, TreeSet<Integer> points, Workload workload) {
             this.dir = dir;
             this.points = points;
+            this.workload = workload;
             this.seeds = new SplittableRandom(config.seed() ^ 0x5DEECE66DL);
         }
 
@@ -264,8 +267,14 @@ public final class Campaign {
             images++;
             Path file = dir.resolve("crash.img");
             byte[] seen;
+            List<String> rejected = List.of();
             try (DaxDevice rebooted = Reboot.open(factory, image, file)) {
-                seen = DeviceIo.read(rebooted, 0, image.length);
+                if (workload instanceof CheckedWorkload checked) {
+                    rejected = checked.check(rebooted); // the workload judges, not the ledger
+                    seen = null;
+                } else {
+                    seen = DeviceIo.read(rebooted, 0, image.length);
+                }
             } catch (DaxException e) {
                 rebootFailures++;
                 if (losses.size() < MAX_LOSSES) {
@@ -275,6 +284,16 @@ public final class Campaign {
                 return;
             } finally {
                 ImageFiles.deleteQuietly(file);
+            }
+            if (seen == null) {
+                if (!rejected.isEmpty()) {
+                    rebootFailures++;
+                    if (losses.size() < MAX_LOSSES) {
+                        losses.add(new CampaignReport.Loss(index, tick.what() + "; the workload's check: "
+                                + String.join("; ", rejected), label, List.of()));
+                    }
+                }
+                return;
             }
             Ledger.Verdict v = ledger.check(seen);
             torn += v.torn();

@@ -22,7 +22,8 @@ import java.util.stream.Collectors;
  * @param losses                  the first losses, each with where and how it happened
  * @param unacknowledgedBytesTorn bytes written but not yet acknowledged that an image did not hold in
  *                                their newest version, summed over images (allowed)
- * @param rebootFailures          images the driver failed to open or read (must be 0)
+ * @param rebootFailures          images the driver failed to open or read, or a {@link CheckedWorkload}'s
+ *                                check rejected (must be 0)
  * @param writeback               the simulator's C4 figures for the whole workload
  * @param writes                  writes the workload declared
  * @param acknowledgements        durability points the workload declared
