@@ -105,7 +105,7 @@ failed=()
         fail=$(grep -cE "^$mode\.check\.[a-z0-9_]+=fail" "$r" || true)
         conf=$(get "$mode.conformance")
         where=$(get "$mode.mount")
-        [[ $mode == devdax ]] && where="$(get "$mode.device") ($(get "$mode.sysfs"))"
+        [[ $mode == devdax ]] && where="$(get "$mode.device"), sysfs $(get "$mode.sysfs")"
         echo "  $mode: namespace mode $(get "$mode.namespace_mode"), $where"
         echo "    arch $(get "$mode.arch") copy=$(get "$mode.arch.copy") flush=$(get "$mode.arch.flush")" \
              "(CPU calls for $(get "$mode.cpu.expected")), persistence $(get "$mode.persistence")"
