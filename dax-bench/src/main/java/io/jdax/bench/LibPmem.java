@@ -62,6 +62,9 @@ public final class LibPmem {
             lib = SymbolLookup.libraryLookup(library, Arena.global());
         } catch (IllegalArgumentException e) {
             throw new DaxException(Errno.ENOENT, library + " is not installed (Debian: apt-get install libpmem1)", e);
+        } catch (IllegalCallerException e) {
+            throw new DaxException(Errno.EACCES, "native access to load " + library + " is denied: run with "
+                    + "--enable-native-access=io.jdax.bench (module path) or ALL-UNNAMED (class path)", e);
         }
         Linker linker = Linker.nativeLinker();
         try {

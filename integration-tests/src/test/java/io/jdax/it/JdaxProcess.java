@@ -20,6 +20,9 @@ final class JdaxProcess {
         }
     }
 
+    /** The modules that use native access on purpose, granted as the ./jdax launcher grants them. */
+    static final String NATIVE_MODULES = "io.jdax.x86,io.jdax.pmem,io.jdax.bench";
+
     private JdaxProcess() {
     }
 

@@ -35,7 +35,8 @@ class PluginDiscoveryIT {
     @Test
     void pluginJarOnTheModulePathIsFoundAndOpens() throws Exception {
         String mp = JdaxProcess.path(JdaxProcess.jars(jdaxJars, pluginJars));
-        var r = JdaxProcess.run(List.of("--enable-native-access=io.jdax.api", "-p", mp, "-m", "io.jdax.cli/" + MAIN),
+        var r = JdaxProcess.run(List.of("--enable-native-access=" + JdaxProcess.NATIVE_MODULES, "-p", mp,
+                        "-m", "io.jdax.cli/" + MAIN),
                 "info", "--device", HELLO);
         assertEquals(0, r.exitCode(), r.toString());
         assertTrue(r.out().contains("from module com.example.hello, version 0.1.0-SNAPSHOT"), r.toString());
@@ -46,10 +47,10 @@ class PluginDiscoveryIT {
     @Test
     void withoutThePluginJarTheSchemeIsUnknownAndTheErrorListsWhatIsInstalled() throws Exception {
         String cp = JdaxProcess.path(JdaxProcess.jars(jdaxJars));
-        var r = JdaxProcess.run(List.of("-cp", cp), MAIN, "info", "--device", HELLO);
+        var r = JdaxProcess.run(List.of("--enable-native-access=ALL-UNNAMED", "-cp", cp), MAIN, "info", "--device", HELLO);
         assertEquals(1, r.exitCode(), r.toString());
-        assertTrue(r.err().contains("ENODEV: no driver for scheme 'hello'; installed: brd (io.jdax.brd.BrdDriver)"),
-                r.toString());
+        assertTrue(r.err().contains("ENODEV: no driver for scheme 'hello'; installed: "), r.toString());
+        assertTrue(r.err().contains("brd (io.jdax.brd.BrdDriver)"), r.toString());
         assertTrue(r.err().lines().count() == 1, "one clear line, no stack trace: " + r);
     }
 
@@ -57,12 +58,23 @@ class PluginDiscoveryIT {
     void brokenPluginsAreReportedAndTheOthersStillWork() throws Exception {
         List<Path> jars = new ArrayList<>(JdaxProcess.jars(jdaxJars, pluginJars));
         jars.addAll(JdaxProcess.jars(JdaxProcess.dir("jdax.it.broken")));
-        var r = JdaxProcess.run(List.of("-cp", JdaxProcess.path(jars)), MAIN, "info", "--device", HELLO);
+        var r = JdaxProcess.run(List.of("--enable-native-access=ALL-UNNAMED", "-cp", JdaxProcess.path(jars)), MAIN,
+                "info", "--device", HELLO);
         assertEquals(0, r.exitCode(), r.toString());
         assertTrue(r.out().contains("FAILED   io.jdax.dax.testdrivers.TestDrivers$Throwing"), r.toString());
         assertTrue(r.out().contains("constructor failed on purpose"), r.toString());
         assertTrue(r.out().contains("FAILED   io.jdax.dax.testdrivers.NoSuchDriverClass"), r.toString());
         assertTrue(r.out().contains("CONFLICT scheme twin served by 2 drivers"), r.toString());
         assertTrue(r.out().contains("persistence  VOLATILE: example driver"), r.toString());
+    }
+
+    @Test
+    void withoutNativeAccessTheNativeArchStepsAsideAndSaysWhy() throws Exception {
+        String mp = JdaxProcess.path(JdaxProcess.jars(jdaxJars));
+        var r = JdaxProcess.run(List.of("--enable-native-access=io.jdax.pmem,io.jdax.bench", "-p", mp,
+                "-m", "io.jdax.cli/" + MAIN), "info");
+        assertEquals(0, r.exitCode(), r.toString());
+        assertTrue(r.out().contains("arch: portable (native-x86 unavailable: cannot load"), r.toString());
+        assertTrue(r.out().contains("Illegal native access from module io.jdax.x86"), r.toString());
     }
 }
