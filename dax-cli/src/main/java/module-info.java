@@ -2,7 +2,11 @@
 module io.jdax.cli {
     requires io.jdax.api;
     requires io.jdax.bench;
+    requires io.jdax.testkit;
     requires info.picocli;
+
+    // crashtest also runs the campaign workloads plugins provide (e.g. daxfs).
+    uses io.jdax.testkit.campaign.Workload;
 
     opens io.jdax.cli to info.picocli;
 }

@@ -56,9 +56,11 @@ public final class Workbench implements AutoCloseable {
      * @param brdBytes      bytes of the brd device walked by {@link BenchMethod#BRD_FALLBACK}
      * @param sourceBytes   bytes of each source buffer
      * @param libpmem       the libpmem library to load, or null not to
+     * @param emulatedMode  the pmem {@code mode} of the emulated device ({@code emulated} for CPU_CACHE on a
+     *                      plain file), or null for the driver's default
      */
     public record Config(String deviceSpec, Path scratchParent, long regionBytes, long fileBytes, long brdBytes,
-                         int sourceBytes, String libpmem) {
+                         int sourceBytes, String libpmem, String emulatedMode) {
         /** Checks the sizes. */
         public Config {
             Objects.requireNonNull(scratchParent, "scratchParent");
@@ -76,27 +78,33 @@ public final class Workbench implements AutoCloseable {
          */
         public static Config defaults() {
             return new Config(null, defaultScratchParent(), 256L << 20, 64L << 20, 64L << 20, 64 << 20,
-                    LibPmem.DEFAULT_LIBRARY);
+                    LibPmem.DEFAULT_LIBRARY, null);
         }
 
         /** With another device (null: emulated). */
         public Config withDevice(String spec) {
-            return new Config(spec, scratchParent, regionBytes, fileBytes, brdBytes, sourceBytes, libpmem);
+            return new Config(spec, scratchParent, regionBytes, fileBytes, brdBytes, sourceBytes, libpmem, emulatedMode);
         }
 
         /** With another scratch parent. */
         public Config withScratchParent(Path dir) {
-            return new Config(deviceSpec, dir, regionBytes, fileBytes, brdBytes, sourceBytes, libpmem);
+            return new Config(deviceSpec, dir, regionBytes, fileBytes, brdBytes, sourceBytes, libpmem, emulatedMode);
         }
 
         /** With other sizes. */
         public Config withSizes(long region, long file, long brd, int source) {
-            return new Config(deviceSpec, scratchParent, region, file, brd, source, libpmem);
+            return new Config(deviceSpec, scratchParent, region, file, brd, source, libpmem, emulatedMode);
         }
 
         /** With another libpmem (null: none). */
         public Config withLibpmem(String library) {
-            return new Config(deviceSpec, scratchParent, regionBytes, fileBytes, brdBytes, sourceBytes, library);
+            return new Config(deviceSpec, scratchParent, regionBytes, fileBytes, brdBytes, sourceBytes, library,
+                    emulatedMode);
+        }
+
+        /** With another mode for the emulated device (null: the driver's default). */
+        public Config withEmulatedMode(String mode) {
+            return new Config(deviceSpec, scratchParent, regionBytes, fileBytes, brdBytes, sourceBytes, libpmem, mode);
         }
     }
 
@@ -155,7 +163,7 @@ public final class Workbench implements AutoCloseable {
                 Runtime.getRuntime().addShutdownHook(cleanup);
                 fileArea = config.fileBytes();
                 spec = "pmem:" + scratch.resolve("pmem.img") + "?size=" + (config.regionBytes() + fileArea)
-                        + "&create=true";
+                        + "&create=true" + (config.emulatedMode() == null ? "" : "&mode=" + config.emulatedMode());
             } else {
                 fileArea = 0;
             }

@@ -101,6 +101,12 @@ final class BenchCommand implements Callable<Integer> {
                     + "A directory on a DAX filesystem gives a CPU_CACHE device.")
     Path scratch;
 
+    @Option(names = "--mode", paramLabel = "MODE",
+            description = "The pmem mode of the emulated device: auto (default: PAGE_CACHE on /dev/shm, flush() msyncs) "
+                    + "or emulated (CPU_CACHE, flush() is a fence: the path of real persistent memory; nothing is "
+                    + "durable). See pmem-driver/README.md.")
+    String mode;
+
     @Option(names = "--region", paramLabel = "SIZE", converter = SizeConverter.class,
             description = "Bytes of the device the writes walk (default 256M; more is colder).")
     Long region;
@@ -135,6 +141,13 @@ final class BenchCommand implements Callable<Integer> {
                 .withLibpmem("none".equalsIgnoreCase(libpmem) ? null : libpmem);
         if (scratch != null) {
             config = config.withScratchParent(scratch);
+        }
+        if (mode != null) {
+            if (device != null) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--mode is for the emulated device; put mode= "
+                        + "in the --device spec instead");
+            }
+            config = config.withEmulatedMode(mode);
         }
         if (region != null) {
             config = config.withSizes(region, config.fileBytes(), config.brdBytes(), config.sourceBytes());

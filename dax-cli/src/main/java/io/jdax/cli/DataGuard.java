@@ -17,8 +17,9 @@ import java.util.Optional;
 /**
  * Keeps the destructive commands ({@code bench --device}, {@code selftest}) off devices that hold
  * data: before the first write, {@value #SAMPLED_PAGES} pages spread over the device (the first and
- * the last among them) are read, and any non-zero byte, a filesystem signature, or the marker a
- * previous jdax run left means "holds data" unless the user said {@code --destroy-data}.
+ * the last among them) are read, and any non-zero byte, a filesystem signature (ext2/3/4, XFS, or
+ * ours: daxfs), or the marker a previous jdax run left means "holds data" unless the user said
+ * {@code --destroy-data}.
  * <p>
  * After a destructive run the commands write {@link #markScratch the marker} at byte 0, so the
  * next refusal can say whose data it is.
@@ -43,8 +44,11 @@ final class DataGuard {
             String text = new String(first, 0, 128, StandardCharsets.ISO_8859_1);
             if (text.startsWith(MARKER)) {
                 int end = text.indexOf('\n');
-                return Optional.of("test data of an earlier jdax run (" + text.substring(MARKER.length(),
-                        end < 0 ? text.length() : end).strip() + ")");
+                return Optional.of("test data of an earlier jdax run, " + text.substring(MARKER.length(),
+                        end < 0 ? text.length() : end).strip());
+            }
+            if (text.startsWith("JDAXDAXF")) {
+                return Optional.of("a jdax daxfs filesystem (its superblock magic at byte 0)");
             }
             if (text.startsWith("XFSB")) {
                 return Optional.of("an XFS filesystem signature at byte 0");
@@ -89,8 +93,8 @@ final class DataGuard {
 
     /** Writes the marker at byte 0: who wrote test data here, and when. */
     static void markScratch(DaxDevice dev, String command) {
-        byte[] text = (MARKER + " written by jdax " + command + " at " + Instant.now() + "; the device holds test data"
-                + "\n").getBytes(StandardCharsets.ISO_8859_1);
+        byte[] text = (MARKER + " written by jdax " + command + " at " + Instant.now() + "\n")
+                .getBytes(StandardCharsets.ISO_8859_1);
         try (DaxReadLock ignored = dev.readLock()) {
             DirectAccess da = dev.operations().directAccess(0, 1, DaxAccessMode.WRITE);
             MemorySegment.copy(text, 0, da.addr(), ValueLayout.JAVA_BYTE, 0, text.length);

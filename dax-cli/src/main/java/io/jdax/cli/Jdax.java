@@ -16,7 +16,8 @@ import java.io.UncheckedIOException;
  */
 @Command(name = "jdax", mixinStandardHelpOptions = true, versionProvider = Jdax.Version.class,
         description = "Persistent memory for the JVM: inspect devices, benchmark persistence paths, test drivers.",
-        subcommands = {InfoCommand.class, BenchCommand.class, CommandLine.HelpCommand.class},
+        subcommands = {InfoCommand.class, BenchCommand.class, CrashtestCommand.class, SelftestCommand.class,
+            CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:success", "1:failure (the reason is printed on stderr)", "2:bad usage",
             "3:a check found a problem (see the command's help)", "4:refused: the device holds data"})

@@ -158,6 +158,17 @@ class BenchCommandTest {
     }
 
     @Test
+    void modeEmulatedMeasuresTheCpuCachePathAndDropsTheFenceOnlyRow(@TempDir Path tmp) throws Exception {
+        makeScratch(tmp);
+        Cli r = Cli.run(tiny(tmp, "--mode", "emulated", "--methods", "jdax-durable,jdax-copy+fence", "--kinds", "USER"));
+        assertEquals(0, r.code(), r.toString());
+        assertTrue(r.out().contains("CPU_CACHE: flush() is a fence"), r.out());
+        assertTrue(r.out().contains("skipped   jdax-copy+fence: the device is CPU_CACHE"), r.out());
+        Cli both = Cli.run(tiny(tmp, "--mode", "emulated", "--device", "brd:x?size=4M"));
+        assertEquals(Jdax.EXIT_USAGE, both.code(), both.toString());
+    }
+
+    @Test
     void aWriteThatDoesNotReadBackAsWrittenExitsWith3(@TempDir Path tmp) throws Exception {
         makeScratch(tmp);
         String dev = "faulty:" + tmp.resolve("f.img") + "?size=2M&create=true&fault=drop-last-byte";
@@ -194,7 +205,7 @@ class BenchCommandTest {
 
         Cli again = Cli.run(args);
         assertEquals(Jdax.EXIT_REFUSED, again.code(), again.toString());
-        assertTrue(again.err().contains("test data of an earlier jdax run (written by jdax bench at "), again.err());
+        assertTrue(again.err().contains("test data of an earlier jdax run, written by jdax bench at "), again.err());
     }
 
     @Test

@@ -55,7 +55,7 @@ class DataGuardTest {
             assertEquals("an XFS filesystem signature at byte 0", DataGuard.inspect(dev).orElseThrow());
             DataGuard.markScratch(dev, "selftest");
             String found = DataGuard.inspect(dev).orElseThrow();
-            assertTrue(found.startsWith("test data of an earlier jdax run (written by jdax selftest at "), found);
+            assertTrue(found.startsWith("test data of an earlier jdax run, written by jdax selftest at "), found);
         }
     }
 

@@ -1,0 +1,113 @@
+package io.jdax.cli;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class CrashtestCommandTest {
+
+    private static String[] args(Path scratch, String... more) {
+        return Stream.concat(Stream.of("crashtest", "--time", "0", "--random-points", "3", "--seeds-per-point", "1",
+                "--scratch", scratch.toString()), Stream.of(more)).toArray(String[]::new);
+    }
+
+    private static List<?> workloads(Cli r) {
+        return (List<?>) ((Map<?, ?>) MiniJson.parse(r.out())).get("workloads");
+    }
+
+    private static Map<?, ?> workload(Cli r, String name) {
+        return (Map<?, ?>) workloads(r).stream().filter(w -> name.equals(((Map<?, ?>) w).get("workload")))
+                .findFirst().orElseThrow(() -> new AssertionError(name + " not in " + r.out()));
+    }
+
+    @Test
+    void helpNamesTheOptionsAndExitCodes() {
+        Cli r = Cli.run("crashtest", "--help");
+        assertEquals(0, r.code(), r.toString());
+        for (String s : List.of("--seed", "--time", "--workloads", "--template", "{image}", "Exit codes",
+                "acknowledged bytes were lost")) {
+            assertTrue(r.out().contains(s), s + " missing:\n" + r.out());
+        }
+    }
+
+    @Test
+    void everyWorkloadPassesOnThePmemDriverAndTheReportHasTheFigures(@TempDir Path tmp) throws Exception {
+        Cli r = Cli.run(args(tmp, "--json"));
+        assertEquals(0, r.code(), r.toString());
+        for (String name : List.of("sequential-append", "random-overwrite", "fs-file-writes", "fs-direct-mapped-stores",
+                "test-plugin-append")) {
+            Map<?, ?> w = workload(r, name);
+            assertEquals(Boolean.TRUE, w.get("passed"), w.toString());
+            assertEquals(0.0, w.get("acknowledged_bytes_lost"));
+            double points = (Double) w.get("crash_points");
+            assertTrue(points > 3, "flush boundaries and 3 random points: " + w);
+            assertEquals(points * 2, (Double) w.get("images_checked"), "one seeded image and the harshest per point");
+            assertEquals(0.0, w.get("reboot_failures"));
+            assertEquals(0.0, w.get("redundant_writebacks"), "the pmem driver keeps C4: " + w);
+            assertTrue(((String) w.get("device")).contains("CPU_CACHE"), w.toString());
+        }
+        assertTrue(r.err().contains("crashtest: round 1 (seed 1) sequential-append"), r.err());
+        try (Stream<Path> left = Files.list(tmp)) {
+            assertEquals(0, left.count(), "images removed");
+        }
+    }
+
+    @Test
+    void theTableNamesEachWorkloadAndItsVerdict(@TempDir Path tmp) {
+        Cli r = Cli.run(args(tmp, "--workloads", "random-overwrite,fs-file-writes"));
+        assertEquals(0, r.code(), r.toString());
+        assertTrue(r.out().contains("crash points") && r.out().contains("ack bytes lost")
+                && r.out().contains("torn unacked bytes"), r.out());
+        assertTrue(r.out().lines().anyMatch(l -> l.startsWith("random-overwrite") && l.endsWith("PASSED")), r.out());
+        assertTrue(r.out().lines().anyMatch(l -> l.startsWith("fs-file-writes") && l.endsWith("PASSED")), r.out());
+        assertTrue(r.out().contains("C4: copied"), r.out());
+    }
+
+    @Test
+    void aDriverWhoseFlushDoesNotFenceLosesAcknowledgedDataAndExitsWith3(@TempDir Path tmp) {
+        Cli r = Cli.run(args(tmp, "--template", "faulty:{image}?fault=no-flush", "--workloads", "sequential-append",
+                "--json"));
+        assertEquals(Jdax.EXIT_PROBLEM, r.code(), r.toString());
+        Map<?, ?> w = workload(r, "sequential-append");
+        assertEquals(Boolean.FALSE, w.get("passed"));
+        assertTrue((Double) w.get("acknowledged_bytes_lost") > 0, w.toString());
+        assertTrue(!((List<?>) w.get("losses")).isEmpty(), "says where: " + w);
+        assertTrue(r.errLines().getLast().contains("acknowledged data was lost"), r.err());
+    }
+
+    @Test
+    void theSameSeedGivesTheSameCampaigns(@TempDir Path tmp) {
+        Cli a = Cli.run(args(tmp, "--seed", "7", "--workloads", "random-overwrite", "--json"));
+        Cli b = Cli.run(args(tmp, "--seed", "7", "--workloads", "random-overwrite", "--json"));
+        for (String k : List.of("crash_points", "images_checked", "unacknowledged_bytes_torn", "writes")) {
+            assertEquals(workload(a, "random-overwrite").get(k), workload(b, "random-overwrite").get(k), k);
+        }
+    }
+
+    @Test
+    void directStoresNeedACpuCacheDeviceAndAreSkippedOtherwise(@TempDir Path tmp) {
+        Cli r = Cli.run(args(tmp, "--template", "pmem:{image}", "--workloads", "fs-direct-mapped-stores"));
+        assertEquals(0, r.code(), r.toString());
+        assertTrue(r.out().contains("fs-direct-mapped-stores") && r.out().contains("skipped: ")
+                && r.out().contains("CPU_CACHE"), r.out());
+    }
+
+    @Test
+    void badOptionsAreUsageErrorsOnOneLine(@TempDir Path tmp) {
+        for (String[] a : List.of(args(tmp, "--workloads", "nope"), args(tmp, "--template", "pmem:/x"),
+                new String[] {"crashtest", "--time", "-1"}, args(tmp.resolve("missing")))) {
+            Cli r = Cli.run(a);
+            assertEquals(Jdax.EXIT_USAGE, r.code(), r.toString());
+            assertEquals(1, r.errLines().size(), r.toString());
+        }
+        assertTrue(Cli.run(args(tmp, "--workloads", "nope")).err().contains("sequential-append"), "lists the known ones");
+    }
+}
