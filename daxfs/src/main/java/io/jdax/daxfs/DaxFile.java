@@ -344,7 +344,7 @@ public final class DaxFile implements Inode {
         promise += nodes;
         // Not in the block map until end() commits it.
         return new Iomap.Mapped(first * BLOCK_SIZE, run.count() * BLOCK_SIZE, fs.device(), run.start() * BLOCK_SIZE,
-                true);
+                !fs.faults.contains(Fault.NO_NEW_FLAG));
     }
 
     void end(long pos, long written, Set<IomapFlag> flags, Iomap iomap) {
@@ -355,7 +355,7 @@ public final class DaxFile implements Inode {
         promise = 0;
         long now = DaxFs.now();
         long writeEnd = pos + written;
-        if (iomap instanceof Iomap.Mapped m && m.isNew()) {
+        if (iomap instanceof Iomap.Mapped m && (m.isNew() || d.map.entries.get(m.offset() / BLOCK_SIZE) == null)) {
             long firstBlock = m.offset() / BLOCK_SIZE;
             long firstDev = m.addr() / BLOCK_SIZE;
             long count = m.length() / BLOCK_SIZE;

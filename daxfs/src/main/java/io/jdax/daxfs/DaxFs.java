@@ -82,6 +82,8 @@ public final class DaxFs implements IomapOps<DaxFile>, AutoCloseable {
     private final ReentrantLock txLock = new ReentrantLock();
     private final ReentrantReadWriteLock umount = new ReentrantReadWriteLock();
     private final List<String> recovered = new ArrayList<>();
+    /** Deliberate bugs for the proof tests; empty unless a test adds some. */
+    final Set<Fault> faults = java.util.EnumSet.noneOf(Fault.class);
     private volatile boolean mounted = true;
     private volatile RuntimeException shutdown;
 
@@ -89,7 +91,7 @@ public final class DaxFs implements IomapOps<DaxFile>, AutoCloseable {
         this.device = device;
         this.io = io;
         this.g = scan.g;
-        this.journal = new Journal(io, g, scan.committed.tid());
+        this.journal = new Journal(io, g, scan.committed.tid(), faults);
         this.dax = new DaxIomap();
         this.alloc = new Allocator(g, scan.bitmap);
         this.slots = new DaxFile[(int) g.inodeCount()];

@@ -15,9 +15,12 @@ import java.util.zip.CRC32C;
  * Transaction {@code t} goes to half {@code t & 1}, so the body of the last committed
  * transaction is never overwritten while the commit word names it. Commit, in this order:
  * <ol>
- *   <li>descriptor and images into the half (durable copies); fence;</li>
+ *   <li>descriptor and images into the half (durable copies); fence: the body, and every data
+ *       byte written before the transaction, is durable;</li>
  *   <li>the commit word, one aligned 8-byte store + write-back; fence: committed;</li>
- *   <li>the images to their home blocks; fence: checkpointed.</li>
+ *   <li>the images to their home blocks (durable copies), not fenced: the next transaction's
+ *       first fence makes them durable before its commit word replaces this one, and until then
+ *       mount replays them.</li>
  * </ol>
  * Mount replays the transaction the commit word names, always: its images are whole blocks,
  * nothing but a later transaction writes those blocks, so replaying is idempotent.
@@ -36,12 +39,14 @@ final class Journal {
 
     private final MetaIo io;
     private final Geometry g;
+    private final java.util.Set<Fault> faults;
     private int lastTid;
     private long commits;
 
-    Journal(MetaIo io, Geometry g, int lastTid) {
+    Journal(MetaIo io, Geometry g, int lastTid, java.util.Set<Fault> faults) {
         this.io = io;
         this.g = g;
+        this.faults = faults;
         this.lastTid = lastTid;
     }
 
@@ -54,8 +59,9 @@ final class Journal {
     }
 
     /**
-     * Commits the images atomically and durably, then writes them home. Returns once the home
-     * blocks are durable. Callers serialise commits.
+     * Commits the images atomically and durably, then writes them home. Returns once the
+     * transaction is durable (committed); its home blocks are durable by the next commit.
+     * Callers serialise commits.
      */
     void commit(SortedMap<Long, byte[]> images) {
         if (images.isEmpty()) {
@@ -76,15 +82,18 @@ final class Journal {
             i++;
         }
         io.write(half, descriptor(tid, homes, (int) crc.getValue()));
-        io.fence(); // the body (and the data written before this transaction) is durable
+        if (!faults.contains(Fault.NO_BODY_FENCE)) {
+            io.fence(); // the body (and the data written before this transaction) is durable
+        }
         io.storeWord(g.journalStart(), COMMIT_OFFSET, commitWord(tid));
-        io.fence(); // committed: mount replays it from now on
+        if (!faults.contains(Fault.NO_COMMIT_FENCE)) {
+            io.fence(); // committed: mount replays it from now on
+        }
         lastTid = tid;
         commits++;
         for (Map.Entry<Long, byte[]> e : images.entrySet()) {
-            io.write(e.getKey(), e.getValue());
+            io.write(e.getKey(), e.getValue()); // checkpoint: durable by the next commit's first fence
         }
-        io.fence(); // checkpointed: the other half may be reused
     }
 
     /** Writes an empty journal: the header, transaction 0 with no images, the commit word naming it. */

@@ -1,0 +1,53 @@
+package io.jdax.daxfs;
+
+import io.jdax.testkit.campaign.Campaign;
+import io.jdax.testkit.campaign.CampaignReport;
+import io.jdax.testkit.campaign.DeviceFactory;
+import io.jdax.testkit.sim.CrashModel;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.nio.file.Path;
+import java.util.stream.LongStream;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Power-fail campaigns over daxfs (the testkit's {@link Campaign} with {@link FsCrashWorkload}s):
+ * each workload crashed at every flush boundary and at random points, several seeds each, every
+ * crash image rebooted through the pmem driver (CPU_CACHE mode, so the simulator sees every
+ * durability step) and judged: fsck clean, mount, files as promised, no foreign bytes.
+ */
+class CrashCampaignTest {
+    /** Seeds per workload: 2 by default, more with {@code -Ddaxfs.campaign.seeds=N}. */
+    static final int SEEDS = Integer.getInteger("daxfs.campaign.seeds", 2);
+    /** Random crash points per campaign besides the flush boundaries ({@code -Ddaxfs.campaign.points=N}). */
+    static final int POINTS = Integer.getInteger("daxfs.campaign.points", 12);
+
+    @TempDir
+    Path scratch;
+
+    static Stream<Arguments> campaigns() {
+        return LongStream.rangeClosed(1, SEEDS).boxed()
+                .flatMap(seed -> FsCrashWorkloads.all(seed).stream().map(w -> Arguments.of(w.name() + " seed " + seed, w,
+                        seed)));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("campaigns")
+    void everyCrashImageMountsCleanWithWhatWasPromised(String label, FsCrashWorkload w, long seed) {
+        // odd seeds: whole lines survive or not; even seeds: each 8-byte word on its own (all x86 promises)
+        Campaign.Config c = Campaign.Config.defaults().withScratch(scratch).withSeed(seed).withDeviceSize(1 << 20)
+                .withRandomPoints(POINTS).withSeedsPerPoint(2).withModel(seed % 2 == 1 ? CrashModel.LINE : CrashModel.WORD8);
+        CampaignReport r = new Campaign(DeviceFactory.spec("pmem:{image}?mode=emulated"), c).run(w);
+        System.out.print(r.describe());
+        assertTrue(r.passed(), r.describe());
+        assertTrue(r.warnings().isEmpty(), r.warnings().toString());
+        assertEquals(r.imagesChecked(), w.checks, "every image was judged by the filesystem check");
+        assertTrue(r.crashPoints() > 20, "crash points: " + r.crashPoints());
+    }
+}

@@ -1,0 +1,194 @@
+package io.jdax.daxfs;
+
+import java.util.Arrays;
+import java.util.List;
+
+import static io.jdax.daxfs.FsCrashWorkload.Exact;
+import static io.jdax.daxfs.FsCrashWorkload.Partial;
+import static io.jdax.daxfs.FsCrashWorkload.Write;
+
+/** The daxfs crash workloads the issue asks for, one per operation, each deterministic for its seed. */
+final class FsCrashWorkloads {
+    static final int BLOCK = DaxFs.BLOCK_SIZE;
+
+    private FsCrashWorkloads() {
+    }
+
+    static List<FsCrashWorkload> all(long seed) {
+        return List.of(createWriteFsync(seed), appendFsync(seed), renameOver(seed), truncate(seed), fallocate(seed),
+                delete(seed));
+    }
+
+    /** Files created, written (up to 3 blocks and a bit) and fsynced; then part of each overwritten in place and fsynced. */
+    static FsCrashWorkload createWriteFsync(long seed) {
+        return new FsCrashWorkload("create-write-fsync", seed) {
+            @Override
+            void steps(DaxFs fs) {
+                for (int i = 0; i < 3; i++) {
+                    String name = "file" + i;
+                    mayBecome(durable.copy().with(name, new Exact(new byte[0])));
+                    DaxFile f = fs.create(name);
+                    promised(durable.copy().with(name, new Exact(new byte[0])));
+                    byte[] d = data(1 + rnd.nextInt(3 * BLOCK + 100));
+                    mayBecome(durable.copy().with(name, new Partial(new byte[0], 0, d.length, List.of(new Write(0, d)))));
+                    write(f, 0, d);
+                    f.fsync();
+                    promised(durable.copy().with(name, new Exact(d)));
+                }
+                for (int i = 0; i < 3; i++) {
+                    String name = "file" + i;
+                    DaxFile f = fs.open(name);
+                    byte[] cur = contentOf(durable, name);
+                    byte[] patch = data(1 + rnd.nextInt(BLOCK));
+                    long pos = rnd.nextInt(cur.length + 1);
+                    byte[] next = concat(cur, pos, patch);
+                    mayBecome(durable.copy().with(name, new Partial(cur, cur.length, next.length, List.of(new Write(pos, patch)))));
+                    write(f, pos, patch);
+                    f.fsync();
+                    promised(durable.copy().with(name, new Exact(next)));
+                }
+            }
+        };
+    }
+
+    /** Records of 1 to 1500 bytes appended to one file, each fsynced. */
+    static FsCrashWorkload appendFsync(long seed) {
+        return new FsCrashWorkload("append-fsync", seed) {
+            @Override
+            void steps(DaxFs fs) {
+                mayBecome(durable.copy().with("log", new Exact(new byte[0])));
+                DaxFile f = fs.create("log");
+                promised(durable.copy().with("log", new Exact(new byte[0])));
+                for (int r = 0; r < 10; r++) {
+                    byte[] cur = contentOf(durable, "log");
+                    byte[] rec = data(1 + rnd.nextInt(1500));
+                    mayBecome(durable.copy().with("log", new Partial(cur, cur.length, cur.length + rec.length,
+                            List.of(new Write(cur.length, rec)))));
+                    write(f, cur.length, rec);
+                    f.fsync();
+                    promised(durable.copy().with("log", new Exact(concat(cur, cur.length, rec))));
+                }
+            }
+        };
+    }
+
+    /** The atomic-replace idiom: write "tmp", fsync, rename it over "target"; three times. */
+    static FsCrashWorkload renameOver(long seed) {
+        return new FsCrashWorkload("rename-over", seed) {
+            @Override
+            void steps(DaxFs fs) {
+                createFilled(fs, "target", data(2 * BLOCK + 17));
+                for (int round = 0; round < 3; round++) {
+                    byte[] next = data(1 + rnd.nextInt(3 * BLOCK));
+                    createFilled(fs, "tmp", next);
+                    // all or nothing: the old target with tmp beside it, or the new target alone
+                    FsCrashWorkload.World after = new FsCrashWorkload.World().with("target", new Exact(next));
+                    mayBecome(after);
+                    fs.rename("tmp", "target");
+                    promised(after);
+                }
+            }
+        };
+    }
+
+    /** Truncates down (inside a block, and across many blocks), up (the old tail must read as zeros), and to zero. */
+    static FsCrashWorkload truncate(long seed) {
+        return new FsCrashWorkload("truncate", seed) {
+            @Override
+            void steps(DaxFs fs) {
+                DaxFile f = createFilled(fs, "t", data(12 * BLOCK + 300));
+                long[] sizes = {BLOCK + 1 + rnd.nextInt(BLOCK - 2), 3L * BLOCK, 0, 2L * BLOCK + 5};
+                for (long size : sizes) {
+                    byte[] cur = contentOf(durable, "t");
+                    byte[] next = Arrays.copyOf(cur, (int) size); // growth shows zeros
+                    mayBecome(durable.copy().with("t", new Exact(next)));
+                    f.truncate(size);
+                    promised(durable.copy().with("t", new Exact(next)));
+                }
+                byte[] cur = contentOf(durable, "t");
+                byte[] w = data(100);
+                mayBecome(durable.copy().with("t", new Partial(cur, cur.length, cur.length, List.of(new Write(BLOCK, w)))));
+                write(f, BLOCK, w);
+                f.fsync();
+                promised(durable.copy().with("t", new Exact(concat(cur, BLOCK, w))));
+            }
+        };
+    }
+
+    /** Fallocate past the end (blocks read as zeros, the size grows), then writes into the fallocated range. */
+    static FsCrashWorkload fallocate(long seed) {
+        return new FsCrashWorkload("fallocate", seed) {
+            @Override
+            void steps(DaxFs fs) {
+                DaxFile f = createFilled(fs, "fa", data(BLOCK + 700));
+                for (int round = 0; round < 2; round++) {
+                    byte[] cur = contentOf(durable, "fa");
+                    long pos = cur.length + rnd.nextInt(BLOCK);
+                    long len = BLOCK + rnd.nextInt(4 * BLOCK);
+                    byte[] grown = Arrays.copyOf(cur, (int) (pos + len));
+                    mayBecome(durable.copy().with("fa", new Partial(grown, cur.length, grown.length, List.of())));
+                    f.fallocate(pos, len);
+                    promised(durable.copy().with("fa", new Exact(grown)));
+                    byte[] w = data(1 + rnd.nextInt(2 * BLOCK));
+                    long at = pos + rnd.nextInt((int) (len - Math.min(len, w.length)) + 1);
+                    byte[] next = concat(grown, at, w);
+                    mayBecome(durable.copy().with("fa", new Partial(grown, grown.length, next.length, List.of(new Write(at, w)))));
+                    write(f, at, w);
+                    f.fsync();
+                    promised(durable.copy().with("fa", new Exact(next)));
+                }
+            }
+        };
+    }
+
+    /**
+     * Deletes files whose bytes (values 128 to 255) then sit in free blocks, and writes new files
+     * (values 1 to 127) and fallocates: no new file may ever show a deleted file's byte.
+     */
+    static FsCrashWorkload delete(long seed) {
+        return new FsCrashWorkload("delete", seed) {
+            @Override
+            void steps(DaxFs fs) {
+                for (String n : List.of("old1", "old2")) {
+                    createFilled(fs, n, data(4 * BLOCK + rnd.nextInt(BLOCK), 128, 255));
+                }
+                FsCrashWorkload.World gone = durable.copy();
+                gone.files.remove("old1");
+                mayBecome(gone);
+                fs.delete("old1");
+                promised(gone);
+
+                mayBecome(durable.copy().with("new1", new Exact(new byte[0])));
+                DaxFile n1 = fs.create("new1");
+                promised(durable.copy().with("new1", new Exact(new byte[0])));
+                byte[] part = data(BLOCK / 2, 1, 127);
+                long at = BLOCK + 123; // the first block stays a hole, the second is half written
+                mayBecome(durable.copy().with("new1", new Partial(new byte[0], 0, at + part.length,
+                        List.of(new Write(at, part)))));
+                write(n1, at, part);
+                n1.fsync();
+                promised(durable.copy().with("new1", new Exact(concat(new byte[0], at, part))));
+
+                FsCrashWorkload.World gone2 = durable.copy();
+                gone2.files.remove("old2");
+                mayBecome(gone2);
+                fs.delete("old2");
+                promised(gone2);
+
+                mayBecome(durable.copy().with("new2", new Exact(new byte[0])));
+                DaxFile n2 = fs.create("new2");
+                promised(durable.copy().with("new2", new Exact(new byte[0])));
+                byte[] zeros = new byte[5 * BLOCK];
+                mayBecome(durable.copy().with("new2", new Partial(zeros, 0, zeros.length, List.of())));
+                n2.fallocate(0, zeros.length);
+                promised(durable.copy().with("new2", new Exact(zeros)));
+                byte[] tail = data(300, 1, 127);
+                mayBecome(durable.copy().with("new2", new Partial(zeros, zeros.length, zeros.length,
+                        List.of(new Write(2 * BLOCK + 50, tail)))));
+                write(n2, 2 * BLOCK + 50, tail);
+                n2.fsync();
+                promised(durable.copy().with("new2", new Exact(concat(zeros, 2 * BLOCK + 50, tail))));
+            }
+        };
+    }
+}
