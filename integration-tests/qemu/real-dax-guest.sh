@@ -21,8 +21,9 @@
 #                         also require these instructions (real-dax.sh sets
 #                         avx2/clwb for QEMU's TCG -cpu max); the checks always
 #                         require what /proc/cpuinfo calls for
-#   JDAX_REALDAX_SELFTEST=1  also run `jdax selftest` (real-dax.sh sets it when
-#                         the built CLI has the command)
+#   JDAX_REALDAX_SELFTEST=1, JDAX_REALDAX_JDAX
+#                         also run `jdax selftest` with this ./jdax launcher
+#                         (real-dax.sh sets them when the built CLI has the command)
 #   JDAX_REALDAX_FSDAX_MOUNT, JDAX_REALDAX_DEVDAX
 #                         use this existing DAX mount / device DAX instead of
 #                         creating namespaces (real hardware: nothing is
@@ -75,19 +76,25 @@ run_checks() {
     ((rc == 0)) || status=1
 }
 
-# selftest MODE SPEC: `jdax selftest --device SPEC` as a user runs it (module path).
+# selftest MODE SPEC [ARGS...]: `jdax selftest --device SPEC` through the ./jdax
+# launcher, as a user runs it (module path, dax-cli/target/lib); C1 as above.
 selftest() {
     local mode=$1 spec=$2 rc=0 t out
+    shift 2
     [[ ${JDAX_REALDAX_SELFTEST:-0} == 1 ]] || return 0
     t=$(now_ms)
-    echo "real-dax-guest: jdax selftest --device $spec" >&2
-    read -r -a extra <<< "${JDAX_JAVA_OPTS:-}"
-    out=$("$java" -Xshare:auto -XX:TieredStopAtLevel=1 --enable-native-access=io.jdax.x86,io.jdax.pmem "${extra[@]}" \
-        -p "$jars" -m io.jdax.cli/io.jdax.cli.Jdax selftest --device "$spec" 2>&1) || rc=$?
+    echo "real-dax-guest: jdax selftest --device $spec $*" >&2
+    out=$(JDAX_JAVA_OPTS="-Xshare:auto -XX:TieredStopAtLevel=1 ${JDAX_JAVA_OPTS:-}" \
+        "$JDAX_REALDAX_JDAX" selftest --device "$spec" "$@" 2>&1) || rc=$?
     printf '%s\n' "$out" >&2
     result "$mode.selftest.exit" "$rc"
     result "$mode.selftest.ms" "$(($(now_ms) - t))"
-    result "$mode.selftest.summary" "$(printf '%s\n' "$out" | grep -iE 'passed|failed' | tail -n 1)"
+    result "$mode.selftest.summary" "$(grep -m1 '^jdax selftest ' <<< "$out")"
+    result "$mode.selftest.persistence" "$(grep -m1 '^persistence ' <<< "$out" | sed 's/^persistence *//')"
+    result "$mode.selftest.arch" "$(grep -m1 '^arch ' <<< "$out" | sed 's/^arch *//')"
+    while IFS= read -r line; do
+        result "$mode.selftest.failed" "$line"
+    done < <(grep -E '^  FAIL' <<< "$out" || true)
     ((rc == 0)) || status=1
 }
 
@@ -145,7 +152,7 @@ elif ((existing)) || { t=$(now_ms); make_devdax "$mnt" && result devdax.setup_ms
         fi
     fi
     run_checks verify devdax "$dev" "${after_devdax[@]}"
-    selftest devdax "pmem:$dev"
+    selftest devdax "pmem:$dev" --destroy-data   # it holds the checks' bytes
 else
     result devdax.setup "failed: make_devdax (see guest.log)"
     status=1

@@ -68,12 +68,13 @@ export JDAX_REALDAX_CLASSES=$it/target/test-classes
 export JDAX_REALDAX_JARS=$it/target/real-dax-jars
 [[ -r $JDAX_REALDAX_CLASSES/io/jdax/it/realdax/RealDaxChecks.class && -d $JDAX_REALDAX_JARS ]] \
     || die "no built checks in $it/target (run without --no-build, or ./mvnw25 verify first)"
-# jdax selftest joins in once the CLI has it.
-JDAX_REALDAX_SELFTEST=0
-if "$JAVA_HOME/bin/jar" tf "$JDAX_REALDAX_JARS"/dax-cli-*.jar 2>/dev/null | grep -qi 'selftest'; then
+# jdax selftest, through the ./jdax launcher: it must not find its jar stale in
+# the guest (the guest's / is read-only and offline), so the host runs it first.
+export JDAX_REALDAX_JDAX=$repo/jdax JDAX_REALDAX_SELFTEST=0
+if "$JAVA_HOME/bin/jar" tf "$repo/dax-cli/target/dax-cli.jar" 2>/dev/null | grep -q 'SelftestCommand'; then
+    "$repo/jdax" --version >/dev/null || die "./jdax --version failed on the host"
     JDAX_REALDAX_SELFTEST=1
 fi
-export JDAX_REALDAX_SELFTEST
 
 mkdir -p "$results"
 results=$(cd "$results" && pwd)
@@ -113,7 +114,8 @@ failed=()
              "JVMs: check $(get "$mode.check.exit" | sed 's/^0$/ok/;s/^[1-9].*$/FAILED(&)/') $(get "$mode.check.ms") ms," \
              "verify $(get "$mode.verify.exit" | sed 's/^0$/ok/;s/^[1-9].*$/FAILED(&)/') $(get "$mode.verify.ms") ms"
         st=$(get "$mode.selftest.exit")
-        [[ -z $st ]] || echo "    jdax selftest: exit $st, $(get "$mode.selftest.summary")"
+        [[ -z $st ]] || echo "    $(get "$mode.selftest.summary") (exit $st); arch $(get "$mode.selftest.arch")"
+        while IFS= read -r line; do failed+=("$mode jdax selftest: $line"); done < <(sed -n "s/^$mode\.selftest\.failed=//p" "$r")
         while IFS= read -r line; do failed+=("$line"); done < <(grep -E "^$mode\.(check\.[a-z0-9_]+=fail|conformance\.[a-z0-9_.]+=fail)" "$r" || true)
         for phase in check verify selftest; do
             st=$(get "$mode.$phase.exit")

@@ -34,6 +34,7 @@ import static org.junit.jupiter.api.Assertions.fail;
         disabledReason = "the QEMU guest run: ./mvnw25 verify -Preal-dax (or integration-tests/qemu/real-dax.sh)")
 class RealDaxIT {
     private static final Pattern CHECK = Pattern.compile("^(fsdax|devdax)\\.check\\.([a-z0-9_]+)=(pass|fail)(.*)$");
+    private static final Pattern SELFTEST = Pattern.compile("^(fsdax|devdax)\\.selftest\\.exit=(\\d+)$");
     private static final Pattern CONFORMANCE =
             Pattern.compile("^(fsdax|devdax)\\.conformance\\.([a-z0-9_.]+)=(pass|fail|skipped|n/a)(.*)$");
 
@@ -69,6 +70,16 @@ class RealDaxIT {
             if (m.matches()) {
                 byMode.computeIfAbsent(m.group(1), k -> new ArrayList<>())
                         .add(test("conformance " + m.group(2), m.group(3), m.group(4)));
+                continue;
+            }
+            m = SELFTEST.matcher(line);
+            if (m.matches()) {
+                String mode = m.group(1);
+                String detail = ": exit " + m.group(2) + ", " + lines.stream()
+                        .filter(l -> l.startsWith(mode + ".selftest.summary=") || l.startsWith(mode + ".selftest.failed="))
+                        .map(l -> l.substring(l.indexOf('=') + 1)).toList();
+                byMode.computeIfAbsent(mode, k -> new ArrayList<>())
+                        .add(test("jdax selftest", m.group(2).equals("0") ? "pass" : "fail", detail));
             }
         }
         List<DynamicNode> nodes = new ArrayList<>();
