@@ -55,7 +55,7 @@ final class BenchOutput {
             b.append(String.format(Locale.ROOT, "  %-18s %s%n", m.id(), m.title()));
         }
         for (IovIter.Kind kind : r.plan().kinds()) {
-            b.append(String.format(Locale.ROOT, "%n%s iterator (%s)%n", kind, kindNote(kind)));
+            b.append(String.format(Locale.ROOT, "%n%s iterator (%s)%n", kind, kindNote(kind, r.archFeatures())));
             b.append(String.format(Locale.ROOT, "%-9s %-18s %9s %12s %10s %10s%n", "size", "method", "GB/s", "ns/op",
                     "x libpmem", "x ceiling"));
             for (long size : r.plan().sizes()) {
@@ -105,10 +105,11 @@ final class BenchOutput {
         return b.isEmpty() ? "no cache instructions" : b.toString();
     }
 
-    private static String kindNote(IovIter.Kind kind) {
+    private static String kindNote(IovIter.Kind kind, Map<String, String> arch) {
         return switch (kind) {
             case USER -> "one native buffer: non-temporal stores";
-            case KVEC -> "a heap array: cached stores, then write-back where durable";
+            case KVEC -> "a heap array; the Arch copies heap sources durably as: "
+                    + arch.getOrDefault("heap sources", "cached stores, then write-back");
             case BVEC -> "native 4 KiB page fragments, one bio_vec per page touched";
         };
     }
