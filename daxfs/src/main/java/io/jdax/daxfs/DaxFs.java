@@ -199,6 +199,7 @@ public final class DaxFs implements IomapOps<DaxFile>, AutoCloseable {
             try {
                 if (shutdown == null) {
                     syncTimes();
+                    io.fence(); // the last checkpoint too: at rest, the journal is redundant
                 }
             } finally {
                 mounted = false;
