@@ -1,0 +1,52 @@
+package io.jdax.cli;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class JdaxTest {
+
+    @Test
+    void everyCommandHasHelpAndTheRootListsThemWithTheExitCodes() {
+        Cli root = Cli.run("--help");
+        assertEquals(0, root.code(), root.toString());
+        for (String s : List.of("info", "bench", "crashtest", "selftest", "Exit codes", "4   refused")) {
+            assertTrue(root.out().contains(s), s + " missing:\n" + root.out());
+        }
+        for (String cmd : List.of("info", "bench", "crashtest", "selftest")) {
+            Cli r = Cli.run(cmd, "--help");
+            assertEquals(0, r.code(), cmd + ": " + r);
+            assertTrue(r.out().startsWith("Usage: jdax " + cmd), r.out());
+            assertTrue(r.out().contains("Exit codes"), cmd + " documents its exit codes");
+        }
+    }
+
+    @Test
+    void aFailureIsOneLineAndItsStackTraceOnlyWithVerbose() {
+        Cli plain = Cli.run("info", "--device", "nosuch:x");
+        assertEquals(Jdax.EXIT_FAILURE, plain.code());
+        assertEquals(List.of("jdax info: ENODEV: no driver for scheme 'nosuch'; installed: "
+                + plain.errLines().getFirst().substring(plain.errLines().getFirst().indexOf("installed: ") + 11)),
+                plain.errLines());
+        assertFalse(plain.err().contains("\tat "), plain.err());
+        for (String[] args : List.of(new String[] {"info", "--device", "nosuch:x", "--verbose"},
+                new String[] {"--verbose", "info", "--device", "nosuch:x"})) {
+            Cli verbose = Cli.run(args);
+            assertEquals(Jdax.EXIT_FAILURE, verbose.code());
+            assertTrue(verbose.err().contains("\tat io.jdax"), verbose.err());
+            assertTrue(verbose.errLines().getLast().startsWith("jdax info: ENODEV"), verbose.err());
+        }
+    }
+
+    @Test
+    void anUnknownCommandIsAUsageError() {
+        Cli r = Cli.run("frobnicate");
+        assertEquals(Jdax.EXIT_USAGE, r.code());
+        assertEquals(1, r.errLines().size(), r.toString());
+        assertTrue(r.err().contains("frobnicate") && r.err().contains("jdax --help"), r.err());
+    }
+}
