@@ -246,11 +246,18 @@ public final class Workbench implements AutoCloseable {
                     : Optional.of("the device is " + pmem.persistence() + ": its flush() is this fence already, "
                     + BenchMethod.DURABLE.id() + " measures it");
             case LIBPMEM -> libpmem == null ? Optional.of("libpmem: " + libpmemStatus)
-                    : Optional.empty();
+                    : !nativeMemory(pmem) ? Optional.of("the device's memory is on the Java heap: libpmem cannot "
+                    + "address it") : Optional.empty();
             case FSDAX_FSYNC -> fileBytes < 64 * 1024 ? Optional.of("the device leaves no room for a file ("
                     + Sizes.format(pmem.size()) + ")") : Optional.empty();
             default -> Optional.empty();
         };
+    }
+
+    private static boolean nativeMemory(DaxDevice dev) {
+        try (DaxReadLock ignored = dev.readLock()) {
+            return dev.operations().directAccess(0, 1, DaxAccessMode.READ).addr().isNative();
+        }
     }
 
     /**

@@ -26,6 +26,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 class WorkbenchTest {
 
@@ -90,6 +91,21 @@ class WorkbenchTest {
             assertTrue(wb.unavailable(BenchMethod.FSDAX_FSYNC).isEmpty());
         }
         assertTrue(Files.exists(img), "a device given by spec is the user's: it stays");
+    }
+
+    /** Runs only where libpmem is installed; reported as skipped elsewhere. */
+    @Test
+    void libpmemCannotWriteADeviceWhoseMemoryIsOnTheHeap(@TempDir Path tmp) {
+        assumeTrue(LibPmem.tryLoad(LibPmem.DEFAULT_LIBRARY).isPresent(), "libpmem.so.1 not installed");
+        Workbench.Config heap = Fixture.small(tmp).withDevice("brd:heap?size=2M").withLibpmem(LibPmem.DEFAULT_LIBRARY);
+        try (Workbench wb = Workbench.open(heap)) {
+            assertTrue(wb.libpmem().isPresent());
+            assertTrue(wb.unavailable(BenchMethod.LIBPMEM).orElseThrow().contains("Java heap"),
+                    wb.unavailable(BenchMethod.LIBPMEM).toString());
+        }
+        try (Workbench wb = Workbench.open(Fixture.small(tmp).withLibpmem(LibPmem.DEFAULT_LIBRARY))) {
+            assertTrue(wb.unavailable(BenchMethod.LIBPMEM).isEmpty(), "pmem memory is native");
+        }
     }
 
     static Stream<Arguments> methodsAndKinds() {
