@@ -4,12 +4,14 @@ import io.jdax.testkit.campaign.Campaign;
 import io.jdax.testkit.campaign.CampaignReport;
 import io.jdax.testkit.campaign.DeviceFactory;
 import io.jdax.testkit.sim.CrashModel;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 import java.nio.file.Path;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.LongStream;
 import java.util.stream.Stream;
 
@@ -31,6 +33,17 @@ class CrashCampaignTest {
     @TempDir
     Path scratch;
 
+    private static final AtomicLong CAMPAIGNS = new AtomicLong();
+    private static final AtomicLong POINTS_HIT = new AtomicLong();
+    private static final AtomicLong IMAGES = new AtomicLong();
+    private static final AtomicLong REJECTED = new AtomicLong();
+
+    @AfterAll
+    static void summary() {
+        System.out.printf("daxfs crash campaigns: %d campaigns, %d crash points, %d images checked, %d rejected%n",
+                CAMPAIGNS.get(), POINTS_HIT.get(), IMAGES.get(), REJECTED.get());
+    }
+
     static Stream<Arguments> campaigns() {
         return LongStream.rangeClosed(1, SEEDS).boxed()
                 .flatMap(seed -> FsCrashWorkloads.all(seed).stream().map(w -> Arguments.of(w.name() + " seed " + seed, w,
@@ -45,6 +58,10 @@ class CrashCampaignTest {
                 .withRandomPoints(POINTS).withSeedsPerPoint(2).withModel(seed % 2 == 1 ? CrashModel.LINE : CrashModel.WORD8);
         CampaignReport r = new Campaign(DeviceFactory.spec("pmem:{image}?mode=emulated"), c).run(w);
         System.out.print(r.describe());
+        CAMPAIGNS.incrementAndGet();
+        POINTS_HIT.addAndGet(r.crashPoints());
+        IMAGES.addAndGet(r.imagesChecked());
+        REJECTED.addAndGet(r.rebootFailures());
         assertTrue(r.passed(), r.describe());
         assertTrue(r.warnings().isEmpty(), r.warnings().toString());
         assertEquals(r.imagesChecked(), w.checks, "every image was judged by the filesystem check");

@@ -1,0 +1,76 @@
+package io.jdax.daxfs;
+
+import io.jdax.arch.PortableArch;
+import io.jdax.dax.DaxAccessMode;
+import io.jdax.dax.DaxDevice;
+import io.jdax.dax.DaxDevices;
+import io.jdax.dax.DaxException;
+import io.jdax.dax.Errno;
+import io.jdax.dax.PersistenceMode;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+import java.util.Set;
+
+import static io.jdax.daxfs.Fixture.BLOCK;
+import static io.jdax.daxfs.Fixture.random;
+import static io.jdax.daxfs.Fixture.read;
+import static io.jdax.daxfs.Fixture.write;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** daxfs over other devices and device trouble: brd's one-page answers, a device closed under a mount. */
+class DeviceTest {
+
+    @Test
+    void brdWorksOnePageAtATimeWithTheFallbackCopies() {
+        try (DaxDevice brd = DaxDevices.open("brd:daxfs-test?size=4M", new PortableArch())) {
+            assertEquals(PersistenceMode.VOLATILE, brd.persistence());
+            DaxFs.format(brd, FormatOptions.defaults());
+            byte[] data = random(21, 5 * BLOCK + 3);
+            try (DaxFs fs = DaxFs.mount(brd)) {
+                DaxFile f = fs.create("f");
+                write(f, 100, data);
+                f.fsync();
+                assertArrayEquals(data, read(f, 100, data.length));
+                assertTrue(fs.dax().stats().copyFromIterNocacheCalls() > 0, "brd has no copyFromIter: " + fs.dax().stats());
+                DaxException e = assertThrows(DaxException.class, () -> f.map(0, 2 * BLOCK, DaxAccessMode.READ));
+                assertEquals(Errno.EOPNOTSUPP, e.errno(), "brd's pages are not contiguous: " + e.getMessage());
+            }
+            try (DaxFs fs = DaxFs.mount(brd)) { // remount while the RAM lives
+                assertArrayEquals(data, read(fs.open("f"), 100, data.length));
+            }
+            assertTrue(Fsck.check(brd).clean());
+        }
+    }
+
+    @Test
+    void closingTheDeviceUnderAMountFailsCallsCleanlyAndAFreshOpenMounts() {
+        DaxDevice dev = Fixture.formatted("closed", 2 << 20);
+        byte[] data = random(22, 3 * BLOCK);
+        DaxFs fs = DaxFs.mount(dev);
+        DaxFile f = fs.create("f");
+        write(f, 0, data);
+        f.fsync();
+        dev.close();
+        for (Runnable r : List.<Runnable>of(() -> read(f), () -> write(f, 0, new byte[10]), () -> fs.create("g"),
+                () -> f.truncate(1), f::fsync)) {
+            DaxException e = assertThrows(DaxException.class, r::run);
+            assertTrue(Set.of(Errno.ENXIO, Errno.EIO, Errno.EFAULT).contains(e.errno()), e.toString());
+        }
+        try {
+            fs.unmount();
+        } catch (DaxException e) {
+            assertTrue(Set.of(Errno.ENXIO, Errno.EIO).contains(e.errno()), e.toString());
+        }
+        DaxDevice again = Fixture.reopen(dev);
+        try (DaxFs fs2 = DaxFs.mount(again)) {
+            assertArrayEquals(data, read(fs2.open("f")), "everything fsynced before the close is there");
+        }
+        assertTrue(Fsck.check(again).clean());
+        again.close();
+        Fixture.delete(dev);
+    }
+}
