@@ -94,7 +94,8 @@ static void one(int flushcache, size_t da, size_t sa, size_t n)
 		if (n < T) {
 			add_lines(want, base, ud, ud + n);
 		} else {
-			size_t h = -ud & (A - 1);
+			size_t a = A != JDAX_HEAD_ADAPTIVE ? A : ud % 8 ? 64 : 8;
+			size_t h = -ud & (a - 1);
 			if (h > n)
 				h = n;
 			size_t t = (n - h) & 3;
@@ -209,7 +210,7 @@ int main(void)
 	for (int copy = JDAX_COPY_MOVNTI; copy <= JDAX_COPY_AVX512; copy++) {
 		if (!supported(JDAX_AUTO, copy))
 			continue;
-		for (int a = 8; a <= 64; a *= 8)
+		for (int a = 1; a <= 64; a *= 8)
 			for (long t = 0; t <= 128; t += 128) {
 				jdax_configure(JDAX_AUTO, copy, t, a);
 				printf("copy %s, flush %s, threshold %ld, head align %d\n", copy_name[copy],
@@ -222,10 +223,10 @@ int main(void)
 	for (int flush = JDAX_FLUSH_CLFLUSH; flush <= JDAX_FLUSH_CLWB; flush++) {
 		if (!supported(flush, JDAX_AUTO))
 			continue;
-		static const int as[] = { 8, 16, 32, 64 };
+		static const int as[] = { 8, 16, 32, 64, 1 };
 		static const long ts[] = { 0, 64, 256, 4096 };
 		for (int i = 0; i < 4; i++) {
-			jdax_configure(flush, JDAX_AUTO, ts[i], as[(i + flush) % 4]);
+			jdax_configure(flush, JDAX_AUTO, ts[i], as[(i + flush) % 5]);
 			printf("copy %s, flush %s, threshold %ld, head align %d\n",
 			       copy_name[jdax_copy_kind()], flush_name[flush], ts[i], jdax_head_align());
 			fflush(stdout);

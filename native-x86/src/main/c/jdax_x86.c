@@ -287,7 +287,8 @@ int jdax_configure(int flush_kind, int copy_kind, long threshold, int head_align
 	    copy_kind < JDAX_COPY_MOVNTI || copy_kind > JDAX_COPY_AVX512 ||
 	    threshold > JDAX_MAX_THRESHOLD ||
 	    /* 8 keeps movnti aligned; above 64 the head would span lines */
-	    head_align < 8 || head_align > JDAX_LINE || (head_align & (head_align - 1)))
+	    (head_align != JDAX_HEAD_ADAPTIVE &&
+	     (head_align < 8 || head_align > JDAX_LINE || (head_align & (head_align - 1)))))
 		return JDAX_EINVAL;
 	if ((features & wb_need[flush_kind]) != wb_need[flush_kind] ||
 	    (features & nt_need[copy_kind]) != nt_need[copy_kind])
@@ -357,7 +358,12 @@ void copy(char *d, const char *s, size_t n, uint64_t cfg, struct wb_sink *k, int
 			sink_wb(k, traced, (uintptr_t)d, (uintptr_t)d + n);
 		return;
 	}
-	size_t head = -(uintptr_t)d & (CFG_HEAD(cfg) - 1);
+	size_t a = CFG_HEAD(cfg);
+	/* adaptive: cached to the line end only when the head line takes a
+	 * cached store (and so a write-back) anyway */
+	if (a == JDAX_HEAD_ADAPTIVE)
+		a = (uintptr_t)d & 7 ? JDAX_LINE : 8;
+	size_t head = -(uintptr_t)d & (a - 1);
 	if (head > n)
 		head = n;
 	memcpy(d, s, head);

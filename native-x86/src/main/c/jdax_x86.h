@@ -36,6 +36,10 @@
 #define JDAX_COPY_AVX2   3   /* 32-byte vmovntdq */
 #define JDAX_COPY_AVX512 4   /* 64-byte vmovntdq zmm */
 
+/* Head alignment: 8, 16, 32 or 64 bytes, or adaptive (64 when the
+ * destination is not 8-byte aligned, else 8). */
+#define JDAX_HEAD_ADAPTIVE 1
+
 /* configure() results (negative errno values, as the kernel returns them). */
 #define JDAX_OK        0
 #define JDAX_EINVAL  (-22)   /* unknown kind, bad head alignment or threshold */
