@@ -229,6 +229,8 @@ public final class DaxFile implements Inode {
     /**
      * Frees the blocks wholly inside {@code [pos, pos + length)} and zeroes the punched part of
      * the blocks at its edges; the size stays ({@code FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE}).
+     * Like a write of zeros, it is all done when it returns, and a crash during it may leave part
+     * of it done: the edges are zeroed in place before the transaction that frees the blocks.
      *
      * @throws DaxException EINVAL for a bad range
      */
@@ -360,6 +362,15 @@ public final class DaxFile implements Inode {
             long firstDev = m.addr() / BLOCK_SIZE;
             long count = m.length() / BLOCK_SIZE;
             long committedEnd = written > 0 ? Math.ceilDiv(writeEnd, BLOCK_SIZE) : firstBlock;
+            if (committedEnd <= firstBlock) { // nothing stored: the fresh blocks go back, no transaction
+                fs.alloc.unpromise(promised);
+                for (long i = 0; i < count; i++) {
+                    if (!d.map.entries.containsKey(firstBlock + i)) {
+                        fs.alloc.unbusy(firstDev + i);
+                    }
+                }
+                return;
+            }
             fs.transact(promised, tx -> {
                 BlockMap.Meta meta = fs.meta(tx, d);
                 fs.dirtyInode(tx, d);
