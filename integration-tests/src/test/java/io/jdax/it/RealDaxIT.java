@@ -63,13 +63,13 @@ class RealDaxIT {
         for (String line : lines) {
             Matcher m = CHECK.matcher(line);
             if (m.matches()) {
-                byMode.computeIfAbsent(m.group(1), k -> new ArrayList<>()).add(test(m.group(2), m.group(3), m.group(4)));
+                byMode.computeIfAbsent(m.group(1), k -> new ArrayList<>()).add(test(m.group(1) + ": " + m.group(2), m.group(3), m.group(4)));
                 continue;
             }
             m = CONFORMANCE.matcher(line);
             if (m.matches()) {
                 byMode.computeIfAbsent(m.group(1), k -> new ArrayList<>())
-                        .add(test("conformance " + m.group(2), m.group(3), m.group(4)));
+                        .add(test(m.group(1) + ": conformance " + m.group(2), m.group(3), m.group(4)));
                 continue;
             }
             m = SELFTEST.matcher(line);
@@ -79,7 +79,7 @@ class RealDaxIT {
                         .filter(l -> l.startsWith(mode + ".selftest.summary=") || l.startsWith(mode + ".selftest.failed="))
                         .map(l -> l.substring(l.indexOf('=') + 1)).toList();
                 byMode.computeIfAbsent(mode, k -> new ArrayList<>())
-                        .add(test("jdax selftest", m.group(2).equals("0") ? "pass" : "fail", detail));
+                        .add(test(mode + ": jdax selftest", m.group(2).equals("0") ? "pass" : "fail", detail));
             }
         }
         List<DynamicNode> nodes = new ArrayList<>();
