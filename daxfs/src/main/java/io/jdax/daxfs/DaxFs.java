@@ -12,6 +12,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.Collections;
+import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -83,7 +84,7 @@ public final class DaxFs implements IomapOps<DaxFile>, AutoCloseable {
     private final ReentrantReadWriteLock umount = new ReentrantReadWriteLock();
     private final List<String> recovered = new ArrayList<>();
     /** Deliberate bugs for the proof tests; empty unless a test adds some. */
-    final Set<Fault> faults = java.util.EnumSet.noneOf(Fault.class);
+    final Set<Fault> faults = EnumSet.noneOf(Fault.class);
     private volatile boolean mounted = true;
     private volatile RuntimeException shutdown;
 

@@ -1,5 +1,7 @@
 package io.jdax.daxfs;
 
+import java.util.Arrays;
+
 /**
  * One inode as the media holds it, in memory: a 512-byte slot of the inode table.
  * <pre>
@@ -117,7 +119,7 @@ final class InodeData {
                 || !Bytes.isZero(b, off + 20, 4)) {
             return "reserved bytes are not zero";
         }
-        String why = Names.check(java.util.Arrays.copyOfRange(b, off + NAME, off + NAME + len));
+        String why = Names.check(Arrays.copyOfRange(b, off + NAME, off + NAME + len));
         if (why != null) {
             return "name " + why;
         }
@@ -128,7 +130,7 @@ final class InodeData {
     static InodeData decode(byte[] b, int off) {
         int len = Bytes.getShort(b, off + 66);
         InodeData d = new InodeData(Bytes.getLong(b, off + 8),
-                java.util.Arrays.copyOfRange(b, off + NAME, off + NAME + len), 0);
+                Arrays.copyOfRange(b, off + NAME, off + NAME + len), 0);
         d.flags = Bytes.getInt(b, off + 16);
         d.size = Bytes.getLong(b, off + 24);
         d.crtime = Bytes.getLong(b, off + 32);

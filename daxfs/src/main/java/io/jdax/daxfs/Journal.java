@@ -2,6 +2,7 @@ package io.jdax.daxfs;
 
 import java.util.Arrays;
 import java.util.Map;
+import java.util.Set;
 import java.util.SortedMap;
 import java.util.zip.CRC32C;
 
@@ -39,11 +40,11 @@ final class Journal {
 
     private final MetaIo io;
     private final Geometry g;
-    private final java.util.Set<Fault> faults;
+    private final Set<Fault> faults;
     private int lastTid;
     private long commits;
 
-    Journal(MetaIo io, Geometry g, int lastTid, java.util.Set<Fault> faults) {
+    Journal(MetaIo io, Geometry g, int lastTid, Set<Fault> faults) {
         this.io = io;
         this.g = g;
         this.faults = faults;

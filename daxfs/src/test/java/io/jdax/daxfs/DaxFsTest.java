@@ -6,7 +6,6 @@ import io.jdax.dax.DaxException;
 import io.jdax.dax.Errno;
 import io.jdax.fsdax.DaxMapping;
 import io.jdax.fsdax.Iomap;
-import io.jdax.uio.IovIter;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -22,7 +21,6 @@ import static io.jdax.daxfs.Fixture.write;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -86,6 +84,10 @@ class DaxFsTest {
         assertArrayEquals(expect, all);
         assertEquals(2 + 1, f.stat().blocks(), "blocks 0, 1 and 10; the hole between holds none");
         assertEquals(0, read(f, f.size(), 10).length, "reads stop at the end of the file");
+        var stats = fs.dax().stats();
+        assertTrue(stats.copyFromIterCalls() > 0 && stats.copyFromIterNocacheCalls() == 0,
+                "data goes through pmem's durable copy: " + stats);
+        assertTrue(stats.zeroedBytes() >= BLOCK - 100 - 5000 % BLOCK, "new blocks are zeroed around the writes: " + stats);
     }
 
     @Test
