@@ -39,6 +39,13 @@ final class InfoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        // Open the device first: a bad spec is one clear error, not a report that ends in one.
+        try (DaxDevice dev = device == null ? null : DaxDevices.open(device)) {
+            return report(dev);
+        }
+    }
+
+    private Integer report(DaxDevice dev) {
         PrintWriter out = spec.commandLine().getOut();
         out.printf("jdax %s%n", Jdax.version());
         out.printf("java: %s (%s) at %s%n", Runtime.version(), System.getProperty("java.vendor"),
@@ -102,32 +109,30 @@ final class InfoCommand implements Callable<Integer> {
                 .filter(k -> k.startsWith("jdax.") && !k.equals(Archs.ARCH_PROPERTY))
                 .forEach(k -> out.printf("  %-26s (set)%n", k + "=" + System.getProperty(k)));
 
-        if (device != null) {
-            try (DaxDevice dev = DaxDevices.open(device)) {
-                out.printf("%ndevice %s:%n", device);
-                out.printf("  name         %s%n", dev.name());
-                out.printf("  size         %s (%d pages of %d bytes)%n", Sizes.format(dev.size()), dev.nrPages(),
-                        dev.pageSize());
-                out.printf("  alignment    %s%n", Sizes.format(dev.alignment()));
-                out.printf("  persistence  %s: %s%n", dev.persistence(), dev.persistenceReason());
-                out.printf("  arch         %s%n", dev.arch().name());
-                out.printf("  write path   %s%n", dev.operations().copyFromIter().isPresent()
-                        ? "the device's copyFromIter (pmem: durable copy, C4 write-back of the cached lines only)"
-                        : "no copyFromIter: the framework's copyFromIterNocache (no durability promise)");
-                out.printf("  flush()      %s%n", switch (dev.persistence()) {
-                    case CPU_CACHE -> "fence: stores are durable once written back and fenced, no system call";
-                    case PAGE_CACHE -> "fence, then msync of the pages written since the last flush";
-                    case VOLATILE -> "nothing survives power loss";
-                });
-                var ops = dev.operations();
-                out.printf("  operations   directAccess, flush%s%s%s%s%n",
-                        ops.copyFromIter().isPresent() ? ", copyFromIter" : "",
-                        ops.copyToIter().isPresent() ? ", copyToIter" : "",
-                        ops.zeroPageRange().isPresent() ? ", zeroPageRange" : "",
-                        ops.recoveryWrite().isPresent() ? ", recoveryWrite" : "");
-                dev.badBlocks().ifPresent(bb -> out.printf("  bad blocks   %s%n",
-                        bb.isEmpty() ? "none" : bb.list()));
-            }
+        if (dev != null) {
+            out.printf("%ndevice %s:%n", device);
+            out.printf("  name         %s%n", dev.name());
+            out.printf("  size         %s (%d pages of %d bytes)%n", Sizes.format(dev.size()), dev.nrPages(),
+                    dev.pageSize());
+            out.printf("  alignment    %s%n", Sizes.format(dev.alignment()));
+            out.printf("  persistence  %s: %s%n", dev.persistence(), dev.persistenceReason());
+            out.printf("  arch         %s%n", dev.arch().name());
+            out.printf("  write path   %s%n", dev.operations().copyFromIter().isPresent()
+                    ? "the device's copyFromIter (pmem: durable copy, C4 write-back of the cached lines only)"
+                    : "no copyFromIter: the framework's copyFromIterNocache (no durability promise)");
+            out.printf("  flush()      %s%n", switch (dev.persistence()) {
+                case CPU_CACHE -> "fence: stores are durable once written back and fenced, no system call";
+                case PAGE_CACHE -> "fence, then msync of the pages written since the last flush";
+                case VOLATILE -> "nothing survives power loss";
+            });
+            var ops = dev.operations();
+            out.printf("  operations   directAccess, flush%s%s%s%s%n",
+                    ops.copyFromIter().isPresent() ? ", copyFromIter" : "",
+                    ops.copyToIter().isPresent() ? ", copyToIter" : "",
+                    ops.zeroPageRange().isPresent() ? ", zeroPageRange" : "",
+                    ops.recoveryWrite().isPresent() ? ", recoveryWrite" : "");
+            dev.badBlocks().ifPresent(bb -> out.printf("  bad blocks   %s%n",
+                    bb.isEmpty() ? "none" : bb.list()));
         }
         out.flush();
         return 0;

@@ -47,6 +47,7 @@ class InfoCommandTest {
         assertEquals(Jdax.EXIT_FAILURE, r.code(), r.toString());
         assertEquals(1, r.errLines().size(), r.toString());
         assertTrue(r.err().startsWith("jdax info: ") && r.err().contains("4096"), r.err());
+        assertEquals("", r.out(), "no half report before the error");
     }
 
     @Test

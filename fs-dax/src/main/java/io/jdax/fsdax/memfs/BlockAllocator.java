@@ -46,9 +46,10 @@ final class BlockAllocator {
     }
 
     /** Fails with ENOSPC unless {@code blocks} blocks are free, before anything is allocated. */
-    synchronized void require(long blocks, String what) {
+    synchronized void require(long blocks, java.util.function.Supplier<String> what) {
         if (blocks > free) {
-            throw new DaxException(Errno.ENOSPC, what + " needs " + blocks + " free blocks, only " + free
+            // the message is built only on failure: this check runs on every write
+            throw new DaxException(Errno.ENOSPC, what.get() + " needs " + blocks + " free blocks, only " + free
                     + " of " + nrBlocks + " are free");
         }
     }

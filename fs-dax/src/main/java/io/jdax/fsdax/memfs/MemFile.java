@@ -136,7 +136,7 @@ public final class MemFile implements Inode {
             synchronized (this) {
                 long first = pos / BLOCK_SIZE;
                 long last = Math.ceilDiv(pos + length, BLOCK_SIZE);
-                fs.allocator.require(holes(first, last), "file " + ino + ": fallocate of " + length + " bytes at " + pos);
+                fs.allocator.require(holes(first, last), () -> "file " + ino + ": fallocate of " + length + " bytes at " + pos);
                 for (long b = first; b < last; ) {
                     if (blocks.containsKey(b)) {
                         b++;
@@ -233,7 +233,7 @@ public final class MemFile implements Inode {
         if (write) {
             // Space for the whole rest of the write, checked before a block is taken or a byte
             // copied: ENOSPC leaves nothing half-written.
-            fs.allocator.require(holes(first, last), "file " + ino + ": a write of " + length + " bytes at " + pos);
+            fs.allocator.require(holes(first, last), () -> "file " + ino + ": a write of " + length + " bytes at " + pos);
         }
         Block b = blocks.get(first);
         if (b != null) {
