@@ -145,8 +145,8 @@ cat "$results/summary.txt"
 if ((${#failed[@]})); then
     if [[ -s $results/guest.log ]]; then
         echo "---- guest log ($results/guest.log, the lines from the checks and the last 60 lines):" >&2
-        grep -nE 'real-dax-guest|realdax:|Exception|Error|FAILED|at io\.jdax|guest-lib' "$results/guest.log" \
-            | head -n 200 >&2 || true
+        grep -nE 'real-dax-guest|realdax:|Exception|Error|FAIL|at io\.jdax|guest-lib' "$results/guest.log" \
+            | grep -vE '^[0-9]+:(  PASS |selftest: \[[0-9/]+\] PASS )' | head -n 200 >&2 || true
         echo "---- last lines" >&2
         tail -n 60 "$results/guest.log" >&2
     fi
