@@ -37,11 +37,14 @@ class CrashCampaignTest {
     private static final AtomicLong POINTS_HIT = new AtomicLong();
     private static final AtomicLong IMAGES = new AtomicLong();
     private static final AtomicLong REJECTED = new AtomicLong();
+    private static final AtomicLong ORPHANS = new AtomicLong();
+    private static final AtomicLong TRUNCATES = new AtomicLong();
 
     @AfterAll
     static void summary() {
-        System.out.printf("daxfs crash campaigns: %d campaigns, %d crash points, %d images checked, %d rejected%n",
-                CAMPAIGNS.get(), POINTS_HIT.get(), IMAGES.get(), REJECTED.get());
+        System.out.printf("daxfs crash campaigns: %d campaigns, %d crash points, %d images checked, %d rejected;"
+                + " %d images held an orphan and %d a truncate under way, all finished by mount%n",
+                CAMPAIGNS.get(), POINTS_HIT.get(), IMAGES.get(), REJECTED.get(), ORPHANS.get(), TRUNCATES.get());
     }
 
     static Stream<Arguments> campaigns() {
@@ -62,9 +65,17 @@ class CrashCampaignTest {
         POINTS_HIT.addAndGet(r.crashPoints());
         IMAGES.addAndGet(r.imagesChecked());
         REJECTED.addAndGet(r.rebootFailures());
+        ORPHANS.addAndGet(w.orphansSeen);
+        TRUNCATES.addAndGet(w.truncatesSeen);
         assertTrue(r.passed(), r.describe());
         assertTrue(r.warnings().isEmpty(), r.warnings().toString());
         assertEquals(r.imagesChecked(), w.checks, "every image was judged by the filesystem check");
         assertTrue(r.crashPoints() > 20, "crash points: " + r.crashPoints());
+        if (w.name().equals("daxfs-delete") || w.name().equals("daxfs-rename-over")) {
+            assertTrue(w.orphansSeen > 0, "crashes in the middle of a delete left orphans for mount to free");
+        }
+        if (w.name().equals("daxfs-truncate")) {
+            assertTrue(w.truncatesSeen > 0, "crashes in the middle of a truncate left blocks past the end for mount");
+        }
     }
 }

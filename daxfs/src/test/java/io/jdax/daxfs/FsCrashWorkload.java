@@ -143,6 +143,9 @@ abstract class FsCrashWorkload implements CheckedWorkload {
     protected SplittableRandom rnd;
     private Ledger ledger;
     int checks;
+    /** Images whose fsck (before mount) saw an orphan being freed, or a truncate under way: the recovery paths exercised. */
+    int orphansSeen;
+    int truncatesSeen;
 
     FsCrashWorkload(String name, long seed) {
         this.name = name;
@@ -267,6 +270,12 @@ abstract class FsCrashWorkload implements CheckedWorkload {
         }
         if (!before.errors().isEmpty() || before.leakedBlocks() > 0) {
             problems.add("fsck before mount: " + before.describe());
+        }
+        if (before.pending().stream().anyMatch(m -> m.contains("orphan"))) {
+            orphansSeen++;
+        }
+        if (before.pending().stream().anyMatch(m -> m.contains("truncate was under way"))) {
+            truncatesSeen++;
         }
         Map<String, byte[]> seen = new LinkedHashMap<>();
         try (DaxFs fs = DaxFs.mount(rebooted)) {

@@ -77,7 +77,16 @@ final class FsCrashWorkloads {
         return new FsCrashWorkload("rename-over", seed) {
             @Override
             void steps(DaxFs fs) {
-                createFilled(fs, "target", data(2 * BLOCK + 17));
+                DaxFile t = createFilled(fs, "target", data(2 * BLOCK + 17));
+                // the first target is sparse over two leaves: freeing it as it is replaced takes several transactions
+                byte[] c = contentOf(durable, "target");
+                byte[] far = data(BLOCK + 1);
+                byte[] withFar = concat(c, 520L * BLOCK, far);
+                mayBecome(durable.copy().with("target", new Partial(c, c.length, withFar.length,
+                        List.of(new Write(520L * BLOCK, far)))));
+                write(t, 520L * BLOCK, far);
+                t.fsync();
+                promised(durable.copy().with("target", new Exact(withFar)));
                 for (int round = 0; round < 3; round++) {
                     byte[] next = data(1 + rnd.nextInt(3 * BLOCK));
                     createFilled(fs, "tmp", next);
@@ -91,12 +100,24 @@ final class FsCrashWorkloads {
         };
     }
 
-    /** Truncates down (inside a block, and across many blocks), up (the old tail must read as zeros), and to zero. */
+    /**
+     * Truncates down (inside a block, and across two leaves of the block map, which takes several
+     * transactions), up (the old tail must read as zeros), and to zero.
+     */
     static FsCrashWorkload truncate(long seed) {
         return new FsCrashWorkload("truncate", seed) {
             @Override
             void steps(DaxFs fs) {
                 DaxFile f = createFilled(fs, "t", data(12 * BLOCK + 300));
+                // two blocks in a second leaf: the first truncate then takes several transactions
+                byte[] c = contentOf(durable, "t");
+                byte[] far = data(BLOCK + 10);
+                byte[] withFar = concat(c, 600L * BLOCK, far);
+                mayBecome(durable.copy().with("t", new Partial(c, c.length, withFar.length,
+                        List.of(new Write(600L * BLOCK, far)))));
+                write(f, 600L * BLOCK, far);
+                f.fsync();
+                promised(durable.copy().with("t", new Exact(withFar)));
                 long[] sizes = {BLOCK + 1 + rnd.nextInt(BLOCK - 2), 3L * BLOCK, 0, 2L * BLOCK + 5};
                 for (long size : sizes) {
                     byte[] cur = contentOf(durable, "t");
@@ -152,6 +173,16 @@ final class FsCrashWorkloads {
                 for (String n : List.of("old1", "old2")) {
                     createFilled(fs, n, data(4 * BLOCK + rnd.nextInt(BLOCK), 128, 255));
                 }
+                // old2 gets a block past its first leaf: freeing it takes several transactions (an orphan between)
+                DaxFile o2 = fs.open("old2");
+                byte[] cur2 = contentOf(durable, "old2");
+                byte[] far = data(BLOCK + 100, 128, 255); // two blocks of the second leaf
+                byte[] next2 = concat(cur2, 510L * BLOCK, far);
+                mayBecome(durable.copy().with("old2", new Partial(cur2, cur2.length, next2.length,
+                        List.of(new Write(510L * BLOCK, far)))));
+                write(o2, 510L * BLOCK, far);
+                o2.fsync();
+                promised(durable.copy().with("old2", new Exact(next2)));
                 FsCrashWorkload.World gone = durable.copy();
                 gone.files.remove("old1");
                 mayBecome(gone);
