@@ -174,13 +174,20 @@ final class BlockMap {
         if (end <= first) {
             return 0;
         }
-        int need = Math.max(height(), heightFor(end - 1));
+        int height = height();
+        int need = Math.max(height, heightFor(end - 1));
         long count = 0;
         for (int level = 1; level <= need; level++) {
             long lo = first / span(level);
             long hi = (end - 1) / span(level);
-            long have = level <= height() ? nodes.get(level - 1).subMap(lo, true, hi, true).size() : 0;
-            count += (hi - lo + 1) - have;
+            if (level <= height) {
+                count += (hi - lo + 1) - nodes.get(level - 1).subMap(lo, true, hi, true).size();
+            } else {
+                count += hi - lo + 1;
+                if (height > 0 && lo > 0) {
+                    count++; // growing: node 0 of this level, on the new root's path down to the old root
+                }
+            }
         }
         return count;
     }

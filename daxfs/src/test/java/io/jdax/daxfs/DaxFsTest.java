@@ -91,6 +91,19 @@ class DaxFsTest {
     }
 
     @Test
+    void aFarSparseWriteGrowsTheBlockMapByTwoLevelsAtOnce() {
+        DaxFile f = fs.create("far");
+        write(f, 3 * BLOCK, new byte[] {1}); // a one-leaf map
+        long far = (508L * 508 + 5) * BLOCK; // needs a map of height 3: two new levels above the leaf
+        write(f, far, new byte[] {2});
+        assertEquals(3, f.d.map.height());
+        assertArrayEquals(new byte[] {1}, read(f, 3 * BLOCK, 1));
+        assertArrayEquals(new byte[] {0, 2}, read(f, far - 1, 2));
+        f.truncate(4 * BLOCK);
+        assertEquals(1, f.stat().blocks());
+    }
+
+    @Test
     void overwriteInPlaceKeepsTheBlocksAndChangesTheBytes() {
         DaxFile f = fs.create("o");
         write(f, 0, random(3, 3 * BLOCK));
