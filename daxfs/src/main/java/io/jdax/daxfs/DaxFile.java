@@ -206,7 +206,7 @@ public final class DaxFile implements Inode {
                         if (d.map.entries.containsKey(fb)) {
                             continue;
                         }
-                        if (fs.full(tx)) { // commit what is mapped so far, inside the file
+                        if (fs.full(tx, fs.setCost(d, fb))) { // commit what is mapped so far, inside the file
                             d.size = Math.max(d.size, Math.min(end, fb * BLOCK_SIZE));
                             fs.split(tx, d);
                         }
@@ -383,7 +383,7 @@ public final class DaxFile implements Inode {
                                 + (cur & BlockMap.ADDR_MASK) + ", the extent says " + dev);
                     }
                     if (fb < committedEnd) {
-                        if (fs.full(tx)) { // commit the blocks so far, inside the file
+                        if (fs.full(tx, fs.setCost(d, fb))) { // commit the blocks so far, inside the file
                             d.size = Math.max(d.size, Math.min(writeEnd, fb * BLOCK_SIZE));
                             fs.split(tx, d);
                         }

@@ -66,9 +66,6 @@ public final class DaxFs implements IomapOps<DaxFile>, AutoCloseable {
     /** The largest file size: what a block map of height {@value BlockMap#MAX_HEIGHT} covers. */
     public static final long MAX_FILE_SIZE = BlockMap.MAX_BLOCKS * BLOCK_SIZE;
 
-    /** Metadata blocks one unit of work (mapping or freeing one block) can dirty at most. */
-    private static final int UNIT = 2 + 2 * (BlockMap.MAX_HEIGHT + 1) + 1;
-
     private final DaxDevice device;
     private final MetaIo io;
     final Geometry g;
@@ -85,6 +82,13 @@ public final class DaxFs implements IomapOps<DaxFile>, AutoCloseable {
     private final List<String> recovered = new ArrayList<>();
     /** Deliberate bugs for the proof tests; empty unless a test adds some. */
     final Set<Fault> faults = EnumSet.noneOf(Fault.class);
+    /**
+     * A transaction is split when one more unit of work might take it past this many blocks.
+     * The journal's capacity, unless a test lowers it to reach the states between transactions
+     * on small devices (any value is safe: a unit always goes ahead after a split, and no unit
+     * exceeds the capacity on its own).
+     */
+    volatile int txLimit;
     private volatile boolean mounted = true;
     private volatile RuntimeException shutdown;
 
@@ -93,6 +97,7 @@ public final class DaxFs implements IomapOps<DaxFile>, AutoCloseable {
         this.io = io;
         this.g = scan.g;
         this.journal = new Journal(io, g, scan.committed.tid(), faults);
+        this.txLimit = g.txCapacity();
         this.dax = new DaxIomap();
         this.alloc = new Allocator(g, scan.bitmap);
         this.slots = new DaxFile[(int) g.inodeCount()];
@@ -514,9 +519,24 @@ public final class DaxFs implements IomapOps<DaxFile>, AutoCloseable {
         }
     }
 
-    /** Whether {@code tx} may be too full for one more unit of work. */
-    boolean full(Tx tx) {
-        return tx.size() > g.txCapacity() - UNIT;
+    /**
+     * The most metadata blocks mapping file block {@code fb} of {@code d} can add to a
+     * transaction: two inode blocks (a rename touches two), the nodes it creates plus the leaf
+     * and one parent it changes, and a bitmap block for each new node and the data block.
+     */
+    int setCost(InodeData d, long fb) {
+        long created = d.map.nodesNeeded(fb, fb + 1);
+        return (int) (2 + (created + 2) + Math.min(created + 1, g.bitmapBlocks()));
+    }
+
+    /** The most metadata blocks unmapping one block can add: inodes, the nodes on its path, their bitmap blocks. */
+    int clearCost() {
+        return (int) (2 + BlockMap.MAX_HEIGHT + Math.min(BlockMap.MAX_HEIGHT + 1, g.bitmapBlocks()));
+    }
+
+    /** Whether {@code tx} might overflow the journal with a unit of work of that cost. */
+    boolean full(Tx tx, int cost) {
+        return tx.size() + cost > Math.min(txLimit, g.txCapacity());
     }
 
     /** Commits what {@code tx} holds, a consistent state, and goes on in it with {@code d} dirty. */
@@ -525,9 +545,9 @@ public final class DaxFs implements IomapOps<DaxFile>, AutoCloseable {
         dirtyInode(tx, d);
     }
 
-    /** Splits {@code tx} if it is {@link #full}. */
-    void room(Tx tx, InodeData d) {
-        if (full(tx)) {
+    /** Splits {@code tx} if it is {@link #full} for that cost. */
+    void room(Tx tx, InodeData d, int cost) {
+        if (full(tx, cost)) {
             split(tx, d);
         }
     }
@@ -595,8 +615,9 @@ public final class DaxFs implements IomapOps<DaxFile>, AutoCloseable {
     void freeBlocks(Tx tx, InodeData d, long from, long to) {
         List<Long> blocks = new ArrayList<>(d.map.entries.subMap(from, to).keySet());
         BlockMap.Meta meta = meta(tx, d);
+        int cost = clearCost();
         for (long fb : blocks) {
-            room(tx, d);
+            room(tx, d, cost);
             long raw = d.map.clear(fb, meta);
             alloc.free(raw & BlockMap.ADDR_MASK, tx);
         }
@@ -620,7 +641,7 @@ public final class DaxFs implements IomapOps<DaxFile>, AutoCloseable {
         transact(0, tx -> {
             for (DaxFile f : slots) {
                 if (f != null && f.d.timesDirty) {
-                    room(tx, f.d);
+                    room(tx, f.d, 1);
                     dirtyInode(tx, f.d);
                 }
             }

@@ -102,6 +102,31 @@ class BlockMapTest {
         assertEquals(Set.of(), meta.live, "an empty map holds no node");
     }
 
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("seeds")
+    void oneUnitOfWorkDirtiesNoMoreNodesThanTheTransactionBoundAllows(String label, long seed) {
+        Random rnd = new Random(seed);
+        BlockMap map = new BlockMap();
+        Meta meta = new Meta();
+        for (int step = 0; step < 300; step++) {
+            long fb = someBlock(rnd);
+            meta.dirty.clear();
+            int liveBefore = meta.live.size();
+            if (map.entries.isEmpty() || rnd.nextInt(3) > 0) {
+                long created = map.nodesNeeded(fb, fb + 1);
+                map.set(fb, 1, meta);
+                assertTrue(meta.dirty.size() <= created + 2, "set(" + fb + "): " + meta.dirty.size()
+                        + " nodes dirtied, " + created + " created"); // DaxFs.setCost counts created + 2
+            } else {
+                long victim = map.entries.ceilingKey(fb) != null ? map.entries.ceilingKey(fb) : map.entries.firstKey();
+                map.clear(victim, meta);
+                int freed = liveBefore - meta.live.size();
+                assertTrue(meta.dirty.size() + freed <= BlockMap.MAX_HEIGHT, "clear(" + victim + "): "
+                        + meta.dirty.size() + " dirtied, " + freed + " freed"); // DaxFs.clearCost counts MAX_HEIGHT
+            }
+        }
+    }
+
     @Test
     void aFarWriteGrowsTheTreeAndKeepsTheOldRootOnItsPath() {
         BlockMap map = new BlockMap();

@@ -132,6 +132,11 @@ abstract class FsCrashWorkload implements CheckedWorkload {
 
     private final String name;
     private final long seed;
+    /**
+     * Transactions split early (above a third of the smallest journal): deletes, truncates and
+     * large writes then take several, and crashes land between them.
+     */
+    static final int TX_LIMIT = 9;
     /** Deliberate bugs to switch on after mount (the proof that campaigns catch them). */
     final java.util.Set<Fault> faults = java.util.EnumSet.noneOf(Fault.class);
     /** The acceptable states right now; changed by the workload as it goes. */
@@ -172,6 +177,7 @@ abstract class FsCrashWorkload implements CheckedWorkload {
         ledger.acknowledge();
         DaxFs fs = DaxFs.mount(device);
         fs.faults.addAll(faults);
+        fs.txLimit = TX_LIMIT;
         try {
             steps(fs);
         } finally {
