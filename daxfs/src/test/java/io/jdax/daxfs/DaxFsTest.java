@@ -298,6 +298,37 @@ class DaxFsTest {
         fs = DaxFs.mount(dev);
     }
 
+    @Test
+    void aDeviceWithSeveralBitmapBlocksAllocatesAndFreesAcrossThem() {
+        fs.unmount();
+        DaxDevice big = Fixture.pmem("bitmaps", 136L << 20); // 34816 blocks: two bitmap blocks
+        DaxFs.format(big, FormatOptions.defaults());
+        byte[] tail = random(12, 3 * BLOCK);
+        try (DaxFs b = DaxFs.mount(big)) {
+            assertEquals(2, b.g.bitmapBlocks());
+            DaxFile filler = b.create("filler");
+            filler.fallocate(0, 33_000L * BLOCK); // metadata only: unwritten blocks up to the second bitmap block
+            DaxFile t = b.create("tail");
+            write(t, 0, tail); // lands past block 32640
+            long addr = ((Iomap.Mapped) t.fiemap().getFirst()).addr() / BLOCK;
+            assertTrue(addr >= Geometry.BITS_PER_BITMAP_BLOCK, "block " + addr + " is in the second bitmap block");
+            long free = b.statfs().freeBlocks();
+            b.delete("filler"); // frees across both bitmap blocks, in several transactions
+            assertTrue(b.statfs().freeBlocks() >= free + 33_000);
+        }
+        FsckReport r = Fsck.check(big);
+        assertTrue(r.clean() && r.pending().isEmpty(), r.describe());
+        big.close();
+        DaxDevice again = Fixture.reopen(big);
+        try (DaxFs b = DaxFs.mount(again)) {
+            assertArrayEquals(tail, read(b.open("tail")));
+            assertEquals(List.of("tail"), b.list());
+        }
+        again.close();
+        Fixture.delete(big);
+        fs = DaxFs.mount(dev);
+    }
+
     static byte[] filled(int n, byte v) {
         byte[] b = new byte[n];
         Arrays.fill(b, v);
