@@ -5,7 +5,7 @@ module io.jdax.cli {
     requires io.jdax.testkit;
     requires info.picocli;
 
-    // crashtest also runs the campaign workloads plugins provide (e.g. daxfs).
+    // crashtest also runs the campaign workloads that daxfs-campaigns and plugins provide.
     uses io.jdax.testkit.campaign.Workload;
 
     opens io.jdax.cli to info.picocli;

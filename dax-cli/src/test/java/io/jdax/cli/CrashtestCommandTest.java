@@ -61,6 +61,32 @@ class CrashtestCommandTest {
     }
 
     @Test
+    void daxfsCampaignsAreFoundAndEveryImageIsJudgedByTheFilesystem(@TempDir Path tmp) {
+        Cli r = Cli.run(args(tmp, "--workloads", "daxfs-append-fsync,daxfs-delete"));
+        assertEquals(0, r.code(), r.toString());
+        for (String name : List.of("daxfs-append-fsync", "daxfs-delete")) {
+            assertTrue(r.out().lines().anyMatch(l -> l.startsWith(name + " ") && l.endsWith("PASSED")), r.out());
+            assertTrue(r.err().contains("crashtest: round 1 (seed 1) " + name), r.err());
+        }
+        assertTrue(r.out().lines().anyMatch(l -> l.startsWith("daxfs-delete ") && l.contains("(CPU_CACHE)")
+                && l.endsWith("acknowledgements")), "each durability point of the filesystem is counted: " + r.out());
+
+        Cli json = Cli.run(args(tmp, "--workloads", "daxfs-truncate", "--json"));
+        assertEquals(0, json.code(), json.toString());
+        Map<?, ?> w = workload(json, "daxfs-truncate");
+        assertEquals(Boolean.TRUE, w.get("passed"), w.toString());
+        assertEquals(0.0, w.get("reboot_failures"), "fsck, mount and the files promised, on every image: " + w);
+        assertTrue((Double) w.get("crash_points") > 20, "a commit has several fences: " + w);
+        assertEquals((Double) w.get("crash_points") * 2, (Double) w.get("images_checked"), w.toString());
+
+        String known = Cli.run(args(tmp, "--workloads", "nope")).err();
+        for (String name : List.of("daxfs-create-write-fsync", "daxfs-append-fsync", "daxfs-rename-over",
+                "daxfs-truncate", "daxfs-fallocate", "daxfs-delete")) {
+            assertTrue(known.contains(name), name + " is offered: " + known);
+        }
+    }
+
+    @Test
     void theTableNamesEachWorkloadAndItsVerdict(@TempDir Path tmp) {
         Cli r = Cli.run(args(tmp, "--workloads", "random-overwrite,fs-file-writes"));
         assertEquals(0, r.code(), r.toString());

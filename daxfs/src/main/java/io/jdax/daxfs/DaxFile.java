@@ -3,6 +3,7 @@ package io.jdax.daxfs;
 import io.jdax.dax.DaxAccessMode;
 import io.jdax.dax.DaxException;
 import io.jdax.dax.Errno;
+import io.jdax.daxfs.fault.Fault;
 import io.jdax.fsdax.DaxMapping;
 import io.jdax.fsdax.Inode;
 import io.jdax.fsdax.Iomap;

@@ -3,6 +3,8 @@ package io.jdax.daxfs;
 import io.jdax.dax.DaxDevice;
 import io.jdax.dax.DaxException;
 import io.jdax.dax.Errno;
+import io.jdax.daxfs.fault.Fault;
+import io.jdax.daxfs.fault.FaultInjection;
 import io.jdax.fsdax.DaxIomap;
 import io.jdax.fsdax.Iomap;
 import io.jdax.fsdax.IomapFlag;
@@ -80,13 +82,13 @@ public final class DaxFs implements IomapOps<DaxFile>, AutoCloseable {
     private final ReentrantLock txLock = new ReentrantLock();
     private final ReentrantReadWriteLock umount = new ReentrantReadWriteLock();
     private final List<String> recovered = new ArrayList<>();
-    /** Deliberate bugs for the proof tests; empty unless a test adds some. */
+    /** Deliberate bugs for the proof campaigns ({@link FaultInjection}); empty otherwise. */
     final Set<Fault> faults = EnumSet.noneOf(Fault.class);
     /**
      * A transaction is split when one more unit of work might take it past this many blocks.
-     * The journal's capacity, unless a test lowers it to reach the states between transactions
-     * on small devices (any value is safe: a unit always goes ahead after a split, and no unit
-     * exceeds the capacity on its own).
+     * The journal's capacity, unless a test or a {@link FaultInjection} lowers it to reach the
+     * states between transactions on small devices (any value is safe: a unit always goes ahead
+     * after a split, and no unit exceeds the capacity on its own).
      */
     volatile int txLimit;
     private volatile boolean mounted = true;
@@ -96,8 +98,12 @@ public final class DaxFs implements IomapOps<DaxFile>, AutoCloseable {
         this.device = device;
         this.io = io;
         this.g = scan.g;
-        this.journal = new Journal(io, g, scan.committed.tid(), faults);
         this.txLimit = g.txCapacity();
+        FaultInjection.mounting(device).ifPresent(i -> {
+            faults.addAll(i.faults());
+            txLimit = i.txLimit();
+        });
+        this.journal = new Journal(io, g, scan.committed.tid(), faults);
         this.dax = new DaxIomap();
         this.alloc = new Allocator(g, scan.bitmap);
         this.slots = new DaxFile[(int) g.inodeCount()];

@@ -1,5 +1,7 @@
 package io.jdax.daxfs;
 
+import io.jdax.daxfs.fault.Fault;
+
 import java.util.Arrays;
 import java.util.Map;
 import java.util.Set;

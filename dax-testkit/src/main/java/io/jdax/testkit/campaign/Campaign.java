@@ -60,7 +60,8 @@ public final class Campaign {
      * @param seedsPerPoint  seeded crash images per crash point
      * @param harshestImage  also check, at each point, the image where every unfenced line is lost
      * @param model          how unfenced lines survive
-     * @param deviceSize     the image size, a multiple of 4096
+     * @param deviceSize     the image size, a multiple of 4096 (more if the workload needs more:
+     *                       {@link Workload#minDeviceSize()})
      * @param scratch        where image files go (a private directory is made inside)
      */
     public record Config(long seed, int randomPoints, int seedsPerPoint, boolean harshestImage, CrashModel model,
@@ -187,10 +188,21 @@ public final class Campaign {
     private record Run(String device, WritebackStats stats, long writes, long acks) {
     }
 
+    /** The configured size, or more if the workload needs more. */
+    private static int deviceSize(Config config, Workload workload) {
+        int min = workload.minDeviceSize();
+        if (min < 0 || min > Integer.MAX_VALUE - DaxDevice.PAGE_SIZE) {
+            throw new DaxException(Errno.EINVAL, "campaign: workload " + workload.name() + " asks for a device of " + min
+                    + " bytes");
+        }
+        return Math.max(config.deviceSize(), Math.ceilDiv(min, DaxDevice.PAGE_SIZE) * DaxDevice.PAGE_SIZE);
+    }
+
     /** One run of the workload on a fresh image, every tick handed to {@code handler}. */
     private Run runOnce(Path dir, Workload workload, TickHandler handler) {
         Path image = dir.resolve("device.img");
-        ImageFiles.createZeros(image, config.deviceSize());
+        int size = deviceSize(config, workload);
+        ImageFiles.createZeros(image, size);
         try {
             SimulatedMedia[] media = new SimulatedMedia[1];
             Ledger[] ledger = new Ledger[1];
@@ -202,12 +214,12 @@ public final class Campaign {
                 }
             });
             try (DaxDevice device = factory.open(image, arch)) {
-                if (device.size() != config.deviceSize()) {
-                    throw new DaxException(Errno.EINVAL, "campaign: the device over a " + config.deviceSize()
+                if (device.size() != size) {
+                    throw new DaxException(Errno.EINVAL, "campaign: the device over a " + size
                             + "-byte image has " + device.size() + " bytes");
                 }
                 media[0] = arch.track(device);
-                ledger[0] = new Ledger(new byte[config.deviceSize()], t -> handler.tick(t, media[0], ledger[0]));
+                ledger[0] = new Ledger(new byte[size], t -> handler.tick(t, media[0], ledger[0]));
                 workload.run(device, ledger[0]);
                 return new Run(device.name() + " (" + device.persistence() + ")", media[0].stats(),
                         ledger[0].writes(), ledger[0].acknowledgements());

@@ -15,6 +15,18 @@ public interface Workload {
     String name();
 
     /**
+     * The smallest device this workload runs on, in bytes (fstests' {@code _require_scratch_size}):
+     * a campaign configured with a smaller {@link Campaign.Config#deviceSize} gives it this much,
+     * rounded up to whole pages. A workload found through the ServiceLoader (by {@code jdax
+     * crashtest}) cannot be configured by its runner, so it says here what it needs.
+     *
+     * @return the size; 0 (the default) when any device will do
+     */
+    default int minDeviceSize() {
+        return 0;
+    }
+
+    /**
      * Runs against a device over a fresh image of zeros.
      *
      * @param device the device, opened with the simulator

@@ -197,6 +197,34 @@ class CampaignTest {
     }
 
     @Test
+    void aWorkloadThatNeedsALargerDeviceGetsItRoundedToPages() {
+        long[] seen = new long[1];
+        Workload big = new Workload() {
+            @Override
+            public String name() {
+                return "needs-more";
+            }
+
+            @Override
+            public int minDeviceSize() {
+                return 300 * 1024 + 1;
+            }
+
+            @Override
+            public void run(DaxDevice device, Ledger ledger) {
+                seen[0] = device.size();
+                ONE_WRITE.run(device, ledger);
+            }
+        };
+        assertTrue(campaign("pmem:{image}").run(big).passed());
+        assertEquals(304 * 1024, seen[0], "the default 256 KiB grown to whole pages past what was asked");
+        Campaign larger = new Campaign(DeviceFactory.spec("pmem:{image}"),
+                Campaign.Config.defaults().withScratch(scratch).withDeviceSize(1 << 20));
+        assertTrue(larger.run(big).passed());
+        assertEquals(1 << 20, seen[0], "a larger configured device is kept");
+    }
+
+    @Test
     void itLeavesNoFilesBehind() throws Exception {
         campaign("pmem:{image}").run(ONE_WRITE);
         try (Stream<Path> left = Files.list(scratch)) {

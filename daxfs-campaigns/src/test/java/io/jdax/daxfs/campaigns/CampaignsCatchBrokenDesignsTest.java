@@ -1,6 +1,7 @@
-package io.jdax.daxfs;
+package io.jdax.daxfs.campaigns;
 
 import io.jdax.dax.DaxDevices;
+import io.jdax.daxfs.fault.Fault;
 import io.jdax.testkit.campaign.Campaign;
 import io.jdax.testkit.campaign.CampaignReport;
 import io.jdax.testkit.campaign.DeviceFactory;
@@ -23,8 +24,8 @@ class CampaignsCatchBrokenDesignsTest {
     Path scratch;
 
     private CampaignReport run(FsCrashWorkload w, DeviceFactory factory) {
-        Campaign.Config c = Campaign.Config.defaults().withScratch(scratch).withDeviceSize(1 << 20).withRandomPoints(8)
-                .withSeedsPerPoint(2);
+        // the device: 1 MiB, as the workload asks (minDeviceSize)
+        Campaign.Config c = Campaign.Config.defaults().withScratch(scratch).withRandomPoints(8).withSeedsPerPoint(2);
         CampaignReport r = new Campaign(factory, c).run(w);
         System.out.print((w.faults.isEmpty() && factory == PMEM ? "" : "(a deliberately broken design, its failures expected) ")
                 + r.describe());
@@ -37,7 +38,7 @@ class CampaignsCatchBrokenDesignsTest {
 
     @Test
     void withoutTheFenceBeforeTheCommitWordTornTransactionsShow() {
-        FsCrashWorkload w = FsCrashWorkloads.appendFsync(1);
+        FsCrashWorkload w = new FsCrashWorkloads.AppendFsync(1);
         w.faults.add(Fault.NO_BODY_FENCE);
         CampaignReport r = run(w, PMEM);
         assertFalse(r.passed());
@@ -46,7 +47,7 @@ class CampaignsCatchBrokenDesignsTest {
 
     @Test
     void withoutTheFenceAfterTheCommitWordAReturnedDeleteCanComeBack() {
-        FsCrashWorkload w = FsCrashWorkloads.delete(1);
+        FsCrashWorkload w = new FsCrashWorkloads.Delete(1);
         w.faults.add(Fault.NO_COMMIT_FENCE);
         CampaignReport r = run(w, PMEM);
         assertFalse(r.passed());
@@ -55,7 +56,7 @@ class CampaignsCatchBrokenDesignsTest {
 
     @Test
     void withoutTheNewFlagADeletedFilesBytesShowInANewFile() {
-        FsCrashWorkload w = FsCrashWorkloads.delete(1);
+        FsCrashWorkload w = new FsCrashWorkloads.Delete(1);
         w.faults.add(Fault.NO_NEW_FLAG);
         CampaignReport r = run(w, PMEM);
         assertFalse(r.passed());
@@ -64,15 +65,15 @@ class CampaignsCatchBrokenDesignsTest {
 
     @Test
     void aDriverThatForgetsTheWriteBackLosesMetadataAndData() {
-        CampaignReport r = run(FsCrashWorkloads.createWriteFsync(1),
+        CampaignReport r = run(new FsCrashWorkloads.CreateWriteFsync(1),
                 (image, arch) -> new CachedCopyDevice(DaxDevices.open("pmem:" + image + "?mode=emulated", arch)));
         assertFalse(r.passed());
     }
 
     @Test
     void theUnbrokenDesignPassesTheSameCampaigns() {
-        assertTrue(run(FsCrashWorkloads.appendFsync(1), PMEM).passed());
-        assertTrue(run(FsCrashWorkloads.delete(1), PMEM).passed());
-        assertTrue(run(FsCrashWorkloads.createWriteFsync(1), PMEM).passed());
+        assertTrue(run(new FsCrashWorkloads.AppendFsync(1), PMEM).passed());
+        assertTrue(run(new FsCrashWorkloads.Delete(1), PMEM).passed());
+        assertTrue(run(new FsCrashWorkloads.CreateWriteFsync(1), PMEM).passed());
     }
 }

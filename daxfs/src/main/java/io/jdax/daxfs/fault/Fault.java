@@ -1,11 +1,12 @@
-package io.jdax.daxfs;
+package io.jdax.daxfs.fault;
 
 /**
  * Deliberate bugs, each removing one step the crash-consistency design needs, so the proof
- * tests can show that their campaigns catch its absence. Only tests set them
- * ({@link DaxFs#faults}); a filesystem mounted normally has none.
+ * campaigns (module {@code io.jdax.daxfs.campaigns}) can show that they catch its absence.
+ * Only a mount through {@link FaultInjection#mount} has any; a filesystem mounted normally has
+ * none.
  */
-enum Fault {
+public enum Fault {
     /** Commit without fencing the transaction's body (and the data written before it) first. */
     NO_BODY_FENCE,
     /** Return from a commit without fencing the commit word: "durable on return" becomes false. */

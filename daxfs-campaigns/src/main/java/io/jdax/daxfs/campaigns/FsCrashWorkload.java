@@ -1,17 +1,26 @@
-package io.jdax.daxfs;
+package io.jdax.daxfs.campaigns;
 
 import io.jdax.dax.DaxDevice;
 import io.jdax.dax.DaxException;
 import io.jdax.dax.Errno;
+import io.jdax.daxfs.DaxFile;
+import io.jdax.daxfs.DaxFs;
+import io.jdax.daxfs.FormatOptions;
+import io.jdax.daxfs.Fsck;
+import io.jdax.daxfs.FsckReport;
+import io.jdax.daxfs.fault.Fault;
+import io.jdax.daxfs.fault.FaultInjection;
 import io.jdax.testkit.campaign.CheckedWorkload;
 import io.jdax.testkit.campaign.Ledger;
 import io.jdax.uio.IovIter;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
 
@@ -130,15 +139,18 @@ abstract class FsCrashWorkload implements CheckedWorkload {
         }
     }
 
-    private final String name;
-    private final long seed;
+    /** The device the campaigns format: room for every workload's files with the journal's smallest size. */
+    static final int DEVICE_SIZE = 1 << 20;
     /**
      * Transactions split early (above a third of the smallest journal): deletes, truncates and
      * large writes then take several, and crashes land between them.
      */
     static final int TX_LIMIT = 9;
-    /** Deliberate bugs to switch on after mount (the proof that campaigns catch them). */
-    final java.util.Set<Fault> faults = java.util.EnumSet.noneOf(Fault.class);
+
+    private final String name;
+    private final long seed;
+    /** Deliberate bugs to switch on in the workload's mount (the proof that campaigns catch them). */
+    final Set<Fault> faults = EnumSet.noneOf(Fault.class);
     /** The acceptable states right now; changed by the workload as it goes. */
     private List<World> worlds = List.of();
     /** False until format returned: before that a crash may leave no filesystem at all. */
@@ -162,6 +174,11 @@ abstract class FsCrashWorkload implements CheckedWorkload {
         return "daxfs-" + name;
     }
 
+    @Override
+    public int minDeviceSize() {
+        return DEVICE_SIZE;
+    }
+
     /** The steps, on a freshly formatted and mounted filesystem. */
     abstract void steps(DaxFs fs);
 
@@ -175,9 +192,7 @@ abstract class FsCrashWorkload implements CheckedWorkload {
         DaxFs.format(device, FormatOptions.defaults());
         formatted = true;
         ledger.acknowledge();
-        DaxFs fs = DaxFs.mount(device);
-        fs.faults.addAll(faults);
-        fs.txLimit = TX_LIMIT;
+        DaxFs fs = new FaultInjection(faults, TX_LIMIT).mount(device);
         try {
             steps(fs);
         } finally {

@@ -1,4 +1,4 @@
-package io.jdax.daxfs;
+package io.jdax.daxfs.campaigns;
 
 import io.jdax.arch.Arch;
 import io.jdax.dax.BadBlocks;

@@ -1,4 +1,4 @@
-package io.jdax.daxfs;
+package io.jdax.daxfs.campaigns;
 
 import io.jdax.testkit.campaign.Campaign;
 import io.jdax.testkit.campaign.CampaignReport;
@@ -56,9 +56,10 @@ class CrashCampaignTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("campaigns")
     void everyCrashImageMountsCleanWithWhatWasPromised(String label, FsCrashWorkload w, long seed) {
-        // odd seeds: whole lines survive or not; even seeds: each 8-byte word on its own (all x86 promises)
-        Campaign.Config c = Campaign.Config.defaults().withScratch(scratch).withSeed(seed).withDeviceSize(1 << 20)
-                .withRandomPoints(POINTS).withSeedsPerPoint(2).withModel(seed % 2 == 1 ? CrashModel.LINE : CrashModel.WORD8);
+        // odd seeds: whole lines survive or not; even seeds: each 8-byte word on its own (all x86 promises);
+        // the device is the 1 MiB the workload asks for (minDeviceSize)
+        Campaign.Config c = Campaign.Config.defaults().withScratch(scratch).withSeed(seed).withRandomPoints(POINTS)
+                .withSeedsPerPoint(2).withModel(seed % 2 == 1 ? CrashModel.LINE : CrashModel.WORD8);
         CampaignReport r = new Campaign(DeviceFactory.spec("pmem:{image}?mode=emulated"), c).run(w);
         System.out.print(r.describe());
         CAMPAIGNS.incrementAndGet();
