@@ -45,6 +45,7 @@ public final class Jdax {
     public static int run(String[] args, PrintWriter out, PrintWriter err) {
         Jdax root = new Jdax();
         CommandLine cl = new CommandLine(root);
+        cl.setUsageHelpWidth(120); // the descriptions are written for this width
         cl.setOut(out);
         cl.setErr(err);
         cl.setExecutionExceptionHandler((ex, line, parsed) -> {
