@@ -90,7 +90,8 @@ static void one(int flushcache, size_t da, size_t sa, size_t n)
 		memset(spied, 0, nlines);
 		uintptr_t base = (uintptr_t)dst_buf, ud = (uintptr_t)d;
 		/* the rule: under the threshold every line; else the cached head up
-		 * to the head alignment and the 0..3 bytes past the last 4-byte piece */
+		 * to the head alignment and, when the rest does not end on a 4-byte
+		 * piece, the last partial line */
 		if (n < T) {
 			add_lines(want, base, ud, ud + n);
 		} else {
@@ -98,7 +99,9 @@ static void one(int flushcache, size_t da, size_t sa, size_t n)
 			size_t h = -ud & (a - 1);
 			if (h > n)
 				h = n;
-			size_t t = (n - h) & 3;
+			size_t t = (n - h) & 3 ? (ud + n) % 64 : 0;
+			if (t > n - h)
+				t = n - h;
 			add_lines(want, base, ud, ud + h);
 			add_lines(want, base, ud + n - t, ud + n);
 		}

@@ -340,14 +340,14 @@ void sink_wb(struct wb_sink *k, int traced, uintptr_t start, uintptr_t end)
 
 /*
  * The one copy algorithm. Below the threshold: cached copy, write back every
- * line it touched. Otherwise: a cached head up to head_align, the rest
- * non-temporal, except the last 0..3 bytes (cached). Then the lines that got
- * cached stores, and only those, are written back (C4): at most the head line
- * and the tail line, once each. The write-backs come after all the stores, so
+ * line it touched. Otherwise: a cached head up to the head alignment, the rest
+ * non-temporal, except the last partial line when it would end in 1..3 bytes
+ * (cached). Then the lines that got cached stores, and only those, are
+ * written back (C4): at most the head line and the tail line, once each. The write-backs come after all the stores, so
  * a line holding both kinds of store is pushed out whatever the CPU does with
  * a non-temporal store that hits a cached line.
  *
- * wb == NULL (copy_nocache): the same stores, no write-back, no threshold.
+ * k == NULL (copy_nocache): the same stores, no write-back, no threshold.
  */
 static inline __attribute__((always_inline))
 void copy(char *d, const char *s, size_t n, uint64_t cfg, struct wb_sink *k, int traced)
@@ -366,8 +366,17 @@ void copy(char *d, const char *s, size_t n, uint64_t cfg, struct wb_sink *k, int
 	size_t head = -(uintptr_t)d & (a - 1);
 	if (head > n)
 		head = n;
+	/* 1..3 bytes would be left for a cached store: then the whole last
+	 * partial line is stored cached, as a line that takes both kinds of
+	 * store costs ~200 ns more here (NATIVE-NOTES.md) */
+	size_t rest = n - head, tail = 0;
+	if (rest & 3) {
+		tail = ((uintptr_t)d + n) & LINE_MASK;
+		if (tail > rest)
+			tail = rest;
+	}
 	memcpy(d, s, head);
-	size_t tail = nt_fns[CFG_COPY(cfg)](d + head, s + head, n - head);
+	tail += nt_fns[CFG_COPY(cfg)](d + head, s + head, rest - tail);
 	memcpy(d + n - tail, s + n - tail, tail);
 	if (!k)
 		return;
@@ -375,7 +384,7 @@ void copy(char *d, const char *s, size_t n, uint64_t cfg, struct wb_sink *k, int
 		sink_wb(k, traced, (uintptr_t)d, (uintptr_t)d + head);
 	if (tail) {
 		uintptr_t t = (uintptr_t)d + n - tail;
-		/* the head line, already written back, may hold the tail too */
+		/* a short copy: the head line's write-back covered the tail */
 		if (head && (t & ~LINE_MASK) == ((uintptr_t)d & ~LINE_MASK))
 			return;
 		sink_wb(k, traced, t, (uintptr_t)d + n);
