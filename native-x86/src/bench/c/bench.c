@@ -4,7 +4,7 @@
  * /dev/shm mapped MAP_SHARED (cold lines, wrapping at the end), warm source,
  * one thread; each cell the median of REPS samples of SECS seconds.
  *
- *   bench [-d SECS] [-r REPS] [-o DST_OFFSET] [-z SIZE,SIZE,...] [-f FILE] ROW...
+ *   bench [-d SECS] [-r REPS] [-o DST_OFFSET] [-z SIZE,SIZE,...] [-f FILE] [-q CPUS] ROW...
  *
  * ROW:
  *   fc:T:A[:COPY]  copy_flushcache + sfence, threshold T, head alignment A
@@ -19,7 +19,7 @@
  * interleaved, so a drift of the machine spreads over every row alike. The
  * machine is shared (2 vCPUs): each sample waits for a quiet quarter second,
  * and a sample during which anything else used more than a tenth of a CPU
- * (from /proc/stat) is thrown away and taken again, up to 50 times; a cell
+ * (-q; from /proc/stat) is thrown away and taken again, up to 50 times; a cell
  * with a sample kept anyway is marked '*'. Progress goes to stderr.
  */
 #include <fcntl.h>
@@ -184,6 +184,7 @@ static void cpu_times(double *busy, double *total)
 }
 
 static int ncpu;
+static double quiet = 0.1;      /* CPUs others may use during a sample */
 static int noisy;
 
 /* a sample taken while the rest of the machine was (nearly) idle */
@@ -197,7 +198,7 @@ static double quiet_sample(op_fn op, const char *src, size_t n, double secs)
 			cpu_times(&b0, &t0);
 			usleep(250000);
 			cpu_times(&b1, &t1);
-			if (t1 <= t0 || (b1 - b0) / (t1 - t0) * ncpu < 0.1)
+			if (t1 <= t0 || (b1 - b0) / (t1 - t0) * ncpu < quiet)
 				break;
 		}
 		cpu_times(&b0, &t0);
@@ -205,7 +206,7 @@ static double quiet_sample(op_fn op, const char *src, size_t n, double secs)
 		cpu_times(&b1, &t1);
 		/* CPUs in use during the sample, less the one this loop used */
 		double others = t1 > t0 ? (b1 - b0) / (t1 - t0) * ncpu - 1 : 0;
-		if (others < 0.1)
+		if (others < quiet)
 			return ns;
 	}
 	noisy = 1;
@@ -226,12 +227,13 @@ int main(int argc, char **argv)
 	size_t sizes[MAX_SIZES] = { 64, 256, 1024, 4096, 65536, 1 << 20, 16 << 20 };
 	int nsizes = 7, c;
 
-	while ((c = getopt(argc, argv, "d:r:o:z:f:")) != -1) {
+	while ((c = getopt(argc, argv, "d:r:o:z:f:q:")) != -1) {
 		switch (c) {
 		case 'd': secs = atof(optarg); break;
 		case 'r': reps = atoi(optarg); break;
 		case 'o': offset = (size_t)atol(optarg); break;
 		case 'f': path = optarg; break;
+		case 'q': quiet = atof(optarg); break;
 		case 'z':
 			nsizes = 0;
 			for (char *t = strtok(optarg, ","); t && nsizes < MAX_SIZES; t = strtok(NULL, ","))
@@ -268,8 +270,8 @@ int main(int argc, char **argv)
 	memset(src, 0x5a, maxn);
 
 	ncpu = (int)sysconf(_SC_NPROCESSORS_ONLN);
-	printf("features 0x%lx, flush kind %d, best copy kind %d, dst offset %zu, %d x %.2f s\n",
-	       jdax_cpu_features(), jdax_flush_kind(), jdax_copy_kind(), offset, reps, secs);
+	printf("features 0x%lx, flush kind %d, best copy kind %d, dst offset %zu, %d x %.2f s, quiet %.2f\n",
+	       jdax_cpu_features(), jdax_flush_kind(), jdax_copy_kind(), offset, reps, secs, quiet);
 	for (int k = 0; k < reps; k++)
 		for (int i = 0; i < nrows; i++) {
 			struct row *r = &rows[i];
