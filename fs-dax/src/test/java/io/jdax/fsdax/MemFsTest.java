@@ -15,6 +15,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Set;
 
 import static io.jdax.fsdax.Fixtures.PAGE;
 import static io.jdax.fsdax.Fixtures.STALE;
@@ -188,6 +189,42 @@ class MemFsTest {
         assertEquals(1, fs.freeBlocks());
         assertEquals(Errno.ENOSPC, assertThrows(DaxException.class, () -> b.fallocate(0, 4 * PAGE)).errno());
         assertEquals(1, fs.freeBlocks());
+    }
+
+    @Test
+    void beginAnswersTheRunContiguousOnTheDeviceAndStopsAtAGapAStateChangeOrAHole() {
+        MemFs fs = fs(Kind.LINEAR, 16);
+        DaxDevice d = fs.device();
+        MemFile f = fs.create();
+        MemFile g = fs.create();
+        // First fit: f's blocks 0, 1 at device blocks 0, 1; g takes 2; f's block 2 at 3; f's block 3
+        // unwritten at 4; f's block 4 a hole; f's block 5 at 5.
+        write(f, 0, pattern(2 * PAGE, 11));
+        write(g, 0, pattern(PAGE, 12));
+        write(f, 2 * PAGE, pattern(PAGE, 13));
+        f.fallocate(3 * PAGE, PAGE);
+        write(f, 5 * PAGE, pattern(PAGE, 14));
+        Set<IomapFlag> read = Set.of();
+
+        assertEquals(new Iomap.Mapped(0, 2 * PAGE, d, 0, false), fs.begin(f, 0, 6 * PAGE, read));
+        assertEquals(new Iomap.Mapped(PAGE, PAGE, d, PAGE, false), fs.begin(f, PAGE + 5, 10, read));
+        assertEquals(new Iomap.Mapped(2 * PAGE, PAGE, d, 3 * PAGE, false), fs.begin(f, 2 * PAGE, 4 * PAGE, read),
+                "a device gap before it, a state change after it");
+        assertEquals(new Iomap.Unwritten(3 * PAGE, PAGE, d, 4 * PAGE), fs.begin(f, 3 * PAGE, 3 * PAGE, read));
+        assertEquals(new Iomap.Hole(4 * PAGE, PAGE), fs.begin(f, 4 * PAGE, 2 * PAGE, read), "ends where block 5 is");
+        assertEquals(new Iomap.Hole(4 * PAGE, PAGE), fs.begin(f, 4 * PAGE, PAGE, read));
+        assertEquals(new Iomap.Hole(6 * PAGE, 3 * PAGE), fs.begin(f, 6 * PAGE, 3 * PAGE, read));
+
+        // A write sees the unwritten block as new; ENOSPC counts the holes of the whole range.
+        Set<IomapFlag> write = Set.of(IomapFlag.WRITE);
+        Iomap m = fs.begin(f, 3 * PAGE, 2 * PAGE, write);
+        assertEquals(new Iomap.Mapped(3 * PAGE, PAGE, d, 4 * PAGE, true), m);
+        fs.end(f, 3 * PAGE, 2 * PAGE, 0, write, m);
+        assertEquals(10, fs.freeBlocks());
+        assertErrno(Errno.ENOSPC, () -> fs.begin(f, 0, 17 * PAGE, write), "needs 12 free blocks, only 10");
+        assertErrno(Errno.ENOSPC, () -> fs.begin(f, 16 * PAGE, 11 * PAGE, write), "needs 11 free blocks, only 10");
+        assertEquals(10, fs.freeBlocks());
+        assertEquals(5, f.blockCount());
     }
 
     @Test

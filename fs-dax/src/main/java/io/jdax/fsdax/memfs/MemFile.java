@@ -230,26 +230,50 @@ public final class MemFile implements Inode {
         long first = pos / BLOCK_SIZE;
         long last = Math.ceilDiv(pos + length, BLOCK_SIZE);
         boolean write = flags.contains(IomapFlag.WRITE);
+        Block head; // the block at `first`, if any
+        long n; // blocks from `first` contiguous on the device, with head's unwritten state
+        long firstPresent; // the first block the map holds in [first, last), else `last`
+        long present; // blocks the map holds in [first, last); counted in full for writes only
+        if (last - first == 1) {
+            head = blocks.get(first);
+            n = present = head == null ? 0 : 1;
+            firstPresent = head == null ? last : first;
+        } else {
+            // One ordered walk, not a lookup per block: each lookup descends the whole tree (nodes
+            // and boxed keys mostly out of cache), and 16 of them cost more than a 64 KiB copy.
+            head = null;
+            n = present = 0;
+            firstPresent = last;
+            for (Map.Entry<Long, Block> e : blocks.subMap(first, true, last, false).entrySet()) {
+                long k = e.getKey();
+                Block b = e.getValue();
+                if (present++ == 0) {
+                    firstPresent = k;
+                    if (k == first) {
+                        head = b;
+                        n = 1;
+                        continue;
+                    }
+                } else if (head != null && k == first + n && b.dev() == head.dev() + n
+                        && b.unwritten() == head.unwritten()) {
+                    n++;
+                    continue;
+                }
+                if (!write) {
+                    break; // a read needs only the run, or where the hole ends
+                }
+            }
+        }
         if (write) {
             // Space for the whole rest of the write, checked before a block is taken or a byte
             // copied: ENOSPC leaves nothing half-written.
-            fs.allocator.require(holes(first, last), () -> "file " + ino + ": a write of " + length + " bytes at " + pos);
+            fs.allocator.require(last - first - present, () -> "file " + ino + ": a write of " + length + " bytes at " + pos);
         }
-        Block b = blocks.get(first);
-        if (b != null) {
-            long n = 1;
-            while (first + n < last) {
-                Block next = blocks.get(first + n);
-                if (next == null || next.dev() != b.dev() + n || next.unwritten() != b.unwritten()) {
-                    break;
-                }
-                n++;
-            }
+        if (head != null) {
             // A write converts unwritten blocks; they hold whatever the device held, so they are new to it.
-            return extent(first, b, n, write);
+            return extent(first, head, n, write);
         }
-        Long next = blocks.higherKey(first);
-        long holeEnd = next == null ? last : Math.min(next, last);
+        long holeEnd = firstPresent;
         if (!write) {
             long endByte = holeEnd > Long.MAX_VALUE / BLOCK_SIZE ? Long.MAX_VALUE : holeEnd * BLOCK_SIZE;
             return new Iomap.Hole(first * BLOCK_SIZE, endByte - first * BLOCK_SIZE);
