@@ -1,6 +1,5 @@
 package io.jdax.benchmarks;
 
-import io.jdax.bench.BenchMethod;
 import io.jdax.uio.IovIter;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -20,7 +19,13 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * {@code jdax bench}'s fs-dax row under JMH: a file write through the iomap engine (the reference
- * filesystem over the pmem device, into allocated blocks) and an fsync, per operation.
+ * filesystem over the pmem device, into allocated blocks), and an fsync after every
+ * {@code fsyncEvery} writes; the time per operation includes that share of the fsync. The defaults
+ * are the command's row (fsync every write, the driver's default mode, 4096 source slots);
+ * {@code benchmarks/fsdax-vs-fio.sh} runs it with {@code -p mode=emulated -p slots=1} beside fio.
+ * <pre>
+ * java -jar benchmarks/target/benchmarks.jar FsDaxWriteBenchmark -p kind=USER -p fsyncEvery=1,16 -p mode=emulated
+ * </pre>
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
@@ -29,7 +34,7 @@ import java.util.concurrent.TimeUnit;
 @Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow"})
 public class FsDaxWriteBenchmark {
 
-    /** One cell: iterator kind and write size. */
+    /** One cell: iterator kind, write size, fsync interval, device mode, source slots, file size. */
     @State(Scope.Thread)
     public static class Cell {
         @Param({"USER", "KVEC", "BVEC"})
@@ -38,16 +43,40 @@ public class FsDaxWriteBenchmark {
         @Param({"4096", "65536"})
         public long size;
 
-        WritePathTarget target;
+        /** Writes per fsync: 1 makes every write durable before the next one starts. */
+        @Param({"1"})
+        public int fsyncEvery;
+
+        /** The emulated device's pmem mode ({@code emulated}: CPU_CACHE, flush = fence), or {@code default}. */
+        @Param({"default"})
+        public String mode;
+
+        /** Source iterators used round-robin (1: one warm buffer, as fio's with iodepth=1). */
+        @Param({"4096"})
+        public int slots;
+
+        @Param({"67108864"})
+        public long fileBytes;
+
+        FsDaxTarget target;
+        int unsynced;
 
         @Setup(Level.Trial)
         public void open() {
-            target = new WritePathTarget(BenchMethod.FSDAX_FSYNC, IovIter.Kind.valueOf(kind), size);
+            if (fsyncEvery < 1) {
+                throw new IllegalArgumentException("fsyncEvery must be at least 1, got " + fsyncEvery);
+            }
+            target = new FsDaxTarget(IovIter.Kind.valueOf(kind), size, mode, slots, fileBytes);
+            System.out.println(target.describe());
         }
 
         @TearDown(Level.Iteration)
         public void check() {
-            target.verifyLast();
+            if (unsynced > 0) {
+                target.fsync();
+                unsynced = 0;
+            }
+            target.verifyWrite();
         }
 
         @TearDown(Level.Trial)
@@ -58,6 +87,10 @@ public class FsDaxWriteBenchmark {
 
     @Benchmark
     public void writeAndFsync(Cell c) {
-        c.target.writeNext();
+        c.target.write();
+        if (++c.unsynced == c.fsyncEvery) {
+            c.target.fsync();
+            c.unsynced = 0;
+        }
     }
 }

@@ -47,11 +47,20 @@ public class WritePathBenchmark {
         @Param({"64", "256", "1024", "4096", "65536", "1048576", "16777216"})
         public long size;
 
+        /** The emulated device's pmem mode ({@code emulated}: CPU_CACHE, flush = fence), or {@code default}. */
+        @Param({"default"})
+        public String mode;
+
+        /** Source iterators used round-robin (1: one warm buffer, as fio's with iodepth=1). */
+        @Param({"4096"})
+        public int slots;
+
         WritePathTarget target;
 
         @Setup(Level.Trial)
         public void open() {
-            target = new WritePathTarget(BenchMethod.of(method), IovIter.Kind.valueOf(kind), size);
+            target = new WritePathTarget(BenchMethod.of(method), IovIter.Kind.valueOf(kind), size, mode, slots);
+            System.out.println(target.describe());
         }
 
         @TearDown(Level.Iteration)

@@ -25,8 +25,16 @@ final class WritePathTarget implements AutoCloseable {
     private long pos = -1;
     private int slot = -1;
 
-    WritePathTarget(BenchMethod method, IovIter.Kind kind, long size) {
+    /**
+     * @param mode  the emulated device's pmem {@code mode} ({@code emulated}: CPU_CACHE), or
+     *              {@code default} for the driver's choice (PAGE_CACHE on tmpfs)
+     * @param slots source iterators used round-robin
+     */
+    WritePathTarget(BenchMethod method, IovIter.Kind kind, long size, String mode, int slots) {
         Workbench.Config cfg = Workbench.Config.defaults();
+        if (!"default".equals(mode)) {
+            cfg = cfg.withEmulatedMode(mode);
+        }
         String dir = System.getProperty("jdax.bench.dir");
         if (dir != null) {
             cfg = cfg.withScratchParent(Path.of(dir));
@@ -42,12 +50,18 @@ final class WritePathTarget implements AutoCloseable {
                 throw new DaxException(Errno.EINVAL, method.id() + ": " + size + " bytes is more than the "
                         + path.capacity() + " it walks");
             }
-            this.ring = new IterRing(bench.sources(), kind, size, 4096, 0);
+            this.ring = new IterRing(bench.sources(), kind, size, slots, 0);
             this.size = size;
         } catch (RuntimeException e) {
             bench.close();
             throw e;
         }
+    }
+
+    /** One line for the JMH log: the device and its persistence mode. */
+    String describe() {
+        return "# jdax: " + bench.pmem() + ", " + bench.pmem().persistenceReason() + "; " + path.capacity()
+                + " bytes walked, " + ring.slots() + " source slot(s)";
     }
 
     /** The measured operation: one write and its commit. */

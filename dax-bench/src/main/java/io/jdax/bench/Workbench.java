@@ -314,6 +314,22 @@ public final class Workbench implements AutoCloseable {
         };
     }
 
+    /**
+     * The fs-dax file {@link BenchMethod#FSDAX_FSYNC} writes, set up on first use: {@link #fileBytes()}
+     * bytes, every block allocated and written (zeros), so writes and reads through it go to mapped
+     * extents. For benchmarks that call {@code write}, {@code read} and {@code fsync} on their own
+     * schedule (an fsync every N writes).
+     *
+     * @throws DaxException EOPNOTSUPP with {@link #unavailable}'s reason when the device leaves no room
+     */
+    public synchronized MemFile file() {
+        Optional<String> why = unavailable(BenchMethod.FSDAX_FSYNC);
+        if (why.isPresent()) {
+            throw new DaxException(Errno.EOPNOTSUPP, "fs-dax file: " + why.get());
+        }
+        return openFile();
+    }
+
     private DaxDevice openBrd() {
         if (brd == null) {
             brd = DaxDevices.open("brd:jdax-bench?size=" + config.brdBytes());

@@ -151,4 +151,18 @@ class WorkbenchTest {
             assertEquals((byte) 0xA5, MemorySegment.ofArray(expect).get(ValueLayout.JAVA_BYTE, 0));
         }
     }
+
+    @Test
+    void theFileIsTheOneTheFsDaxPathWritesAllocatedWhole(@TempDir Path tmp) {
+        try (Workbench wb = Workbench.open(Fixture.small(tmp))) {
+            var f = wb.file();
+            assertEquals(wb.fileBytes(), f.size());
+            assertEquals(wb.fileBytes() / 4096, f.blockCount(), "every block allocated, none unwritten left to convert");
+            IterRing ring = new IterRing(wb.sources(), IovIter.Kind.USER, 4096, 1, 0);
+            assertEquals(4096, f.write(8192, ring.iter(0)));
+            f.fsync();
+            assertEquals(-1, wb.path(BenchMethod.FSDAX_FSYNC).mismatch(8192, ring.expected(0)), "the same file");
+            assertTrue(f == wb.file(), "set up once");
+        }
+    }
 }
