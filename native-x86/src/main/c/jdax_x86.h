@@ -47,7 +47,7 @@
 
 /* Defaults, chosen by measurement on the project machine: NATIVE-NOTES.md. */
 #define JDAX_DEFAULT_THRESHOLD  0
-#define JDAX_DEFAULT_HEAD_ALIGN 8
+#define JDAX_DEFAULT_HEAD_ALIGN JDAX_HEAD_ADAPTIVE
 #define JDAX_MAX_THRESHOLD      (1L << 20)
 
 long jdax_cpu_features(void);
