@@ -22,8 +22,11 @@
  *   static native void fence();
  *
  * Codes and bits are in jdax_x86.h. configure(): kind 0 = best the CPU has,
- * threshold < 0 = default, headAlign 0 = default; returns 0, -22 (EINVAL) or
- * -95 (ENOTSUP, the CPU or OS cannot run that kind) and then changes nothing.
+ * threshold in bytes (0..1 MiB, < 0 = default 0), headAlign 8/16/32/64 or
+ * 1 = adaptive (0 = default, adaptive); returns 0, -22 (EINVAL) or -95
+ * (ENOTSUP, the CPU or OS cannot run that kind) and then changes nothing.
+ * copyFlushcacheTraced fills lines[] with up to lines.length line addresses
+ * and returns how many lines it wrote back (may exceed lines.length).
  */
 #include <cpuid.h>
 #include <immintrin.h>
