@@ -52,7 +52,7 @@ public final class NativeArchProvider implements ArchProvider {
                 throw new DaxException(Errno.EOPNOTSUPP, describe(rc, flush, copy, threshold, headAlign));
             }
             NativeArch.HeapCopy heap = parse(NativeArch.HeapCopy.class, NativeArch.HEAP_COPY_PROPERTY);
-            loaded = new NativeArch(origin, heap == null ? NativeArch.HeapCopy.CACHED : heap);
+            loaded = new NativeArch(origin, heap == null ? NativeArch.HeapCopy.PINNED : heap);
         }
         return loaded;
     }
@@ -65,7 +65,7 @@ public final class NativeArchProvider implements ArchProvider {
                     + " (it has: " + NativeArch.cpuFeatureNames(X86Native.cpuFeatures()) + ")";
         }
         return "invalid configuration: " + NativeArch.THRESHOLD_PROPERTY + "=" + threshold + " (0.."
-                + (1 << 20) + "), " + NativeArch.HEAD_ALIGN_PROPERTY + "=" + headAlign + " (8, 16, 32 or 64)";
+                + (1 << 20) + "), " + NativeArch.HEAD_ALIGN_PROPERTY + "=" + headAlign + " (1 = adaptive, 8, 16, 32 or 64)";
     }
 
     private static <E extends Enum<E>> E parse(Class<E> type, String property) {

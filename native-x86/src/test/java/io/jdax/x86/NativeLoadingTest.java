@@ -71,12 +71,12 @@ class NativeLoadingTest {
     @Test
     void forcedSettingsAreAppliedAndShown() throws Exception {
         String out = probe("-Djdax.x86.copy=sse2", "-Djdax.x86.flush=clflush", "-Djdax.x86.threshold=128",
-                "-Djdax.x86.headAlign=64", "-Djdax.x86.heapCopy=pinned");
+                "-Djdax.x86.headAlign=64", "-Djdax.x86.heapCopy=cached");
         assertTrue(out.contains("feature.copy=sse2 non-temporal stores"), out);
         assertTrue(out.contains("feature.flush=clflush"), out);
         assertTrue(out.contains("feature.flushcache.threshold=128 bytes"), out);
         assertTrue(out.contains("feature.flushcache.headAlign=64 bytes"), out);
-        assertTrue(out.contains("feature.heap sources=pinned"), out);
+        assertTrue(out.contains("feature.heap sources=cached"), out);
     }
 
     @Test

@@ -25,14 +25,21 @@ class WritebackAccountingTest {
         assertEquals(0, NativeArch.configure(null, null, -1, 0));
     }
 
-    /** The lines of [d, d + n) that get cached stores, from the algorithm's definition. */
+    /**
+     * The lines of [d, d + n) that get cached stores, from the rule NATIVE-NOTES.md states: below
+     * the threshold all of them; otherwise a cached head {@code h = min(n, -d mod A')} (adaptive:
+     * to the line end when d is not 8-aligned, else none) and, when the rest does not end on a
+     * 4-byte piece, the whole last partial line.
+     */
     private static long[] cachedLines(long d, long n, long threshold, int headAlign) {
         TreeSet<Long> lines = new TreeSet<>();
         if (n < threshold) {
             addLines(lines, d, n);
         } else {
-            long head = Math.min((-d) & (headAlign - 1), n);
-            long tail = (n - head) % 4; // the loops store 8/4-byte pieces non-temporally; 0..3 bytes are left
+            int a = headAlign != 1 ? headAlign : (d % 8 != 0 ? LINE : 8);
+            long head = Math.min((-d) & (a - 1), n);
+            long rest = n - head;
+            long tail = rest % 4 == 0 ? 0 : Math.min(rest, (d + n) % LINE);
             addLines(lines, d, head);
             addLines(lines, d + n - tail, tail);
         }
@@ -76,6 +83,8 @@ class WritebackAccountingTest {
     void writtenBackLinesAreExactlyTheCachedOnesWithAThresholdAndLineAlignedHeads() {
         sweep(256, 64);
         sweep(64, 16);
+        sweep(0, 8);
+        sweep(0, 1);
     }
 
     @Test
@@ -92,7 +101,8 @@ class WritebackAccountingTest {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment src = arena.allocate(70_000, 64);
             MemorySegment dst = arena.allocate(70_000, 64);
-            // 5 head bytes bring the destination to 8-byte alignment; 65534 = 4 * 16383 + 2 leave a 2-byte tail.
+            // The head is cached up to the line end (the destination is not 8-aligned); 2 bytes are left
+            // over past the last 4-byte piece, so the last partial line is cached too.
             long[] lines = arch.copyFlushcacheTraced(src, 1, dst, 3, 65_539);
             assertEquals(2, lines.length);
             long first = (dst.address() + 3) & -LINE;
