@@ -95,20 +95,15 @@ final class SelftestCommand implements Callable<Integer> {
             }
             for (ConformanceCheck c : g.checks()) {
                 n++;
-                String skip = skipReason(c, size);
                 long start = System.nanoTime();
                 Outcome o;
-                if (skip != null) {
-                    o = new Outcome(g.contract(), c.name(), "SKIPPED", skip, 0);
-                } else {
-                    try {
-                        DriverConformance.execute(c);
-                        o = new Outcome(g.contract(), c.name(), "PASS", "", (System.nanoTime() - start) / 1e9);
-                    } catch (Throwable t) {
-                        String msg = t.getMessage() == null ? t.toString() : t.getMessage();
-                        o = new Outcome(g.contract(), c.name(), "FAIL", msg.replace('\n', ' '),
-                                (System.nanoTime() - start) / 1e9);
-                    }
+                try {
+                    DriverConformance.execute(c);
+                    o = new Outcome(g.contract(), c.name(), "PASS", "", (System.nanoTime() - start) / 1e9);
+                } catch (Throwable t) {
+                    String msg = t.getMessage() == null ? t.toString() : t.getMessage();
+                    o = new Outcome(g.contract(), c.name(), "FAIL", msg.replace('\n', ' '),
+                            (System.nanoTime() - start) / 1e9);
                 }
                 outcomes.add(o);
                 err.printf(Locale.ROOT, "selftest: [%d/%d] %-4s %s / %s (%.2f s)%n", n, total, o.status(), g.contract(),
@@ -129,19 +124,6 @@ final class SelftestCommand implements Callable<Integer> {
             return Jdax.EXIT_PROBLEM;
         }
         return 0;
-    }
-
-    /**
-     * Why a check cannot run on this device here, or null. The concurrency check keeps a model of
-     * the whole device on the heap, twice: a large real device does not fit.
-     */
-    static String skipReason(ConformanceCheck c, long deviceSize) {
-        long heap = Runtime.getRuntime().maxMemory();
-        if (c.name().equals("writersOnDisjointRangesKeepTheirData") && 2 * deviceSize > heap) {
-            return "the check models the whole device on the heap (" + Sizes.format(deviceSize) + ", twice) and the heap"
-                    + " is " + Sizes.format(heap) + " (raise it with JDAX_JAVA_OPTS=-Xmx...)";
-        }
-        return null;
     }
 
     private String table(List<Outcome> outcomes, long size, PersistenceMode mode, String reason, Arch arch,

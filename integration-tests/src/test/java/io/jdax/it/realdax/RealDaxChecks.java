@@ -266,7 +266,6 @@ public final class RealDaxChecks {
         // 2 MiB files: fsdax mappings of a size not 2 MiB-aligned have hit SIGBUS (NOTES.md).
         DriverUnderTest d = DriverUnderTest.of("pmem", specs).withDeviceSize(2 * MIB);
         int passed = 0;
-        int skipped = 0;
         int notApplicable = 0;
         List<String> failed = new ArrayList<>();
         try {
@@ -278,12 +277,6 @@ public final class RealDaxChecks {
                 }
                 for (ConformanceCheck c : g.checks()) {
                     String key = group + "." + Report.key(c.name());
-                    String skip = conformanceSkip(c);
-                    if (skip != null) {
-                        skipped++;
-                        report.info(key, "skipped: " + skip);
-                        continue;
-                    }
                     try {
                         DriverConformance.execute(c);
                         passed++;
@@ -298,35 +291,10 @@ public final class RealDaxChecks {
         } finally {
             deleteTree(dir);
         }
-        report.info("conformance", passed + " passed, " + failed.size() + " failed, " + skipped + " skipped, "
-                + notApplicable + " not applicable");
+        report.info("conformance", passed + " passed, " + failed.size() + " failed, " + notApplicable
+                + " not applicable");
         expect(failed.isEmpty(), failed.size() + " conformance checks failed: " + failed);
         expect(passed > 0, "the conformance suite ran no check");
-    }
-
-    /**
-     * Why a conformance check cannot run here, or null. The suite's concurrency check keeps a heap
-     * model of the whole device; a real device DAX (992 MiB in the guest) does not fit the heap.
-     */
-    private String conformanceSkip(ConformanceCheck c) {
-        if (c.name().equals("writersOnDisjointRangesKeepTheirData") && mode == Mode.DEVDAX) {
-            long device = devdaxSize();
-            long heap = Runtime.getRuntime().maxMemory();
-            if (2 * device > heap) {
-                return "the suite models the whole device on the heap (" + Sizes.format(device) + ", twice) and the "
-                        + "heap is " + Sizes.format(heap) + "; this JVM's own concurrent_writers check runs instead";
-            }
-        }
-        return null;
-    }
-
-    private long devdaxSize() {
-        try {
-            return Long.parseLong(Files.readString(Path.of("/sys/bus/dax/devices").resolve(target.getFileName())
-                    .resolve("size")).strip());
-        } catch (IOException | NumberFormatException e) {
-            return Long.MAX_VALUE / 4;
-        }
     }
 
     private void opensWithMapSync() throws IOException {
