@@ -250,26 +250,7 @@ public abstract sealed class IovIter permits IovIter.User, IovIter.Kvec, IovIter
      */
     public final long copyFromIter(MemorySegment addr, long bytes, SegmentCopy copy) {
         requireDirection(Direction.SOURCE, "copyFromIter");
-        long n = prepare(addr, bytes);
-        long done = 0;
-        try {
-            while (done < n) {
-                MemorySegment s = segs[idx];
-                long len = Math.min(s.byteSize() - segOff, n - done);
-                if (len == 0) {
-                    idx++;
-                    segOff = 0;
-                    continue;
-                }
-                copy.copy(s, segOff, addr, done, len);
-                done += len;
-                segOff += len;
-            }
-        } finally {
-            consumed += done;
-            count -= done;
-        }
-        return n;
+        return walk(prepare(addr, bytes), (seg, segOffset, done, len) -> copy.copy(seg, segOffset, addr, done, len));
     }
 
     /**
@@ -290,26 +271,7 @@ public abstract sealed class IovIter permits IovIter.User, IovIter.Kvec, IovIter
      */
     public final long copyToIter(MemorySegment addr, long bytes, SegmentCopy copy) {
         requireDirection(Direction.DEST, "copyToIter");
-        long n = prepare(addr, bytes);
-        long done = 0;
-        try {
-            while (done < n) {
-                MemorySegment s = segs[idx];
-                long len = Math.min(s.byteSize() - segOff, n - done);
-                if (len == 0) {
-                    idx++;
-                    segOff = 0;
-                    continue;
-                }
-                copy.copy(addr, done, s, segOff, len);
-                done += len;
-                segOff += len;
-            }
-        } finally {
-            consumed += done;
-            count -= done;
-        }
-        return n;
+        return walk(prepare(addr, bytes), (seg, segOffset, done, len) -> copy.copy(addr, done, seg, segOffset, len));
     }
 
     /**
@@ -323,6 +285,20 @@ public abstract sealed class IovIter permits IovIter.User, IovIter.Kvec, IovIter
         requireNonNegative(bytes, "zero");
         long n = Math.min(bytes, count);
         requireAlive(n);
+        return walk(n, (seg, segOffset, done, len) -> seg.asSlice(segOffset, len).fill((byte) 0));
+    }
+
+    /** One contiguous run of a walk: {@code len} bytes at {@code segOffset} of {@code seg}, {@code done} bytes in. */
+    @FunctionalInterface
+    private interface Run {
+        void run(MemorySegment seg, long segOffset, long done, long len);
+    }
+
+    /**
+     * Hands the next {@code n} bytes to {@code run}, one call per contiguous run (empty segments
+     * skipped), and advances the iterator by what was done, also when a run throws.
+     */
+    private long walk(long n, Run run) {
         long done = 0;
         try {
             while (done < n) {
@@ -333,7 +309,7 @@ public abstract sealed class IovIter permits IovIter.User, IovIter.Kvec, IovIter
                     segOff = 0;
                     continue;
                 }
-                s.asSlice(segOff, len).fill((byte) 0);
+                run.run(s, segOff, done, len);
                 done += len;
                 segOff += len;
             }
