@@ -20,6 +20,8 @@ import static io.jdax.fsdax.Fixtures.PAGE;
 import static io.jdax.fsdax.Fixtures.STALE;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The chunk loop, extent loop and zeroing give one answer whatever the device's shape: brd (one
@@ -134,6 +136,7 @@ class RwPropertiesTest {
                     }
                 }
                 assertEquals(size, f.size(), where);
+                checkExtents(fs, f, where);
             }
             byte[] all = new byte[(int) size];
             assertEquals(size, f.read(0, IovIter.kvec(IovIter.Direction.DEST, all)), target + " final read");
@@ -142,6 +145,36 @@ class RwPropertiesTest {
         } finally {
             Fixtures.closeAll(List.of(device));
         }
+    }
+
+    /**
+     * The extent map against the allocator: every block the device has is free or held by the file
+     * (none leaked, none freed twice), and FIEMAP lists disjoint extents in file order, none of
+     * which could be merged with the one before (same state, contiguous in the file and on the device).
+     */
+    private static void checkExtents(MemFs fs, MemFile f, String where) {
+        assertEquals(fs.nrBlocks(), fs.freeBlocks() + f.blockCount(), where + ": free + held blocks");
+        long held = 0;
+        Iomap prev = null;
+        for (Iomap e : f.fiemap()) {
+            held += e.length() / PAGE;
+            if (prev != null) {
+                assertTrue(prev.end() <= e.offset(), where + ": " + prev + " overlaps " + e);
+                boolean mergeable = prev.end() == e.offset() && prev.getClass() == e.getClass()
+                        && addr(prev) + prev.length() == addr(e);
+                assertFalse(mergeable, where + ": " + prev + " and " + e + " are one extent");
+            }
+            prev = e;
+        }
+        assertEquals(f.blockCount(), held, where + ": blocks in FIEMAP");
+    }
+
+    private static long addr(Iomap e) {
+        return switch (e) {
+            case Iomap.Mapped m -> m.addr();
+            case Iomap.Unwritten u -> u.addr();
+            case Iomap.Hole h -> throw new AssertionError("FIEMAP lists no holes: " + h);
+        };
     }
 
     // ---- iterators of every kind, cut at random places

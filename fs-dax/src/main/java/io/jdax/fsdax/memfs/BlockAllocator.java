@@ -54,14 +54,14 @@ final class BlockAllocator {
         }
     }
 
-    /** Gives a block back. */
-    synchronized void free(long block) {
-        if (block < 0 || block >= nrBlocks || !used.get((int) block)) {
+    /** Gives the blocks {@code [start, start + count)} back, all of them or, if one is not allocated, none. */
+    synchronized void free(long start, long count) {
+        if (start < 0 || count < 0 || start > nrBlocks - count || used.nextClearBit((int) start) < start + count) {
             // the file map and the allocator disagree: a bug, never to be papered over
-            throw new DaxException(Errno.EUCLEAN, "freeing block " + block + ", which is not allocated");
+            throw new DaxException(Errno.EUCLEAN, "freeing blocks [" + start + ", +" + count + "), not all allocated");
         }
-        used.clear((int) block);
-        free++;
+        used.clear((int) start, (int) (start + count));
+        free += count;
     }
 
     synchronized long freeBlocks() {

@@ -12,7 +12,6 @@ import io.jdax.uio.IovIter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.NavigableMap;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.locks.Lock;
@@ -22,8 +21,8 @@ import static io.jdax.fsdax.memfs.MemFs.BLOCK_SIZE;
 import static io.jdax.fsdax.memfs.MemFs.MAX_FILE_SIZE;
 
 /**
- * A file of a {@link MemFs}: a size and a map from file blocks to device blocks, each block
- * written or unwritten. Reads and writes run through the filesystem's {@link io.jdax.fsdax.DaxIomap};
+ * A file of a {@link MemFs}: a size and an extent map from file blocks to device blocks, each
+ * extent written or unwritten. Reads and writes run through the filesystem's {@link io.jdax.fsdax.DaxIomap};
  * reads share the file, every other operation has it to itself ({@code i_rwsem}).
  * <p>
  * Invariant: every byte a read can see is either data written to it or zero. Writes zero what a
@@ -31,14 +30,31 @@ import static io.jdax.fsdax.memfs.MemFs.MAX_FILE_SIZE;
  * punch hole zero the parts of blocks they keep.
  */
 public final class MemFile implements Inode {
-    /** A file block's device block, and whether it was ever written. */
-    private record Block(long dev, boolean unwritten) {
+    /**
+     * File blocks {@code [start, start + count)} on device blocks {@code [dev, dev + count)}, all
+     * written or all unwritten (ext4's extent).
+     */
+    private record Extent(long start, long dev, long count, boolean unwritten) {
+        long end() {
+            return start + count;
+        }
+
+        /** The device block holding file block {@code b} of this extent. */
+        long devOf(long b) {
+            return dev + (b - start);
+        }
     }
 
     private final MemFs fs;
     private final long ino;
     private final ReentrantReadWriteLock rwsem = new ReentrantReadWriteLock();
-    private final TreeMap<Long, Block> blocks = new TreeMap<>(); // guarded by this
+    /*
+     * By first file block; guarded by this. Extents never overlap, and two that touch in the file
+     * and on the device with the same state are one (insert merges), so a run is one extent and
+     * one lookup finds it, however many blocks it has.
+     */
+    private final TreeMap<Long, Extent> extents = new TreeMap<>();
+    private long blockCount; // guarded by this
     private long size; // guarded by this
 
     MemFile(MemFs fs, long ino) {
@@ -62,7 +78,7 @@ public final class MemFile implements Inode {
 
     /** Device blocks the file holds, written or not. */
     public synchronized long blockCount() {
-        return blocks.size();
+        return blockCount;
     }
 
     /**
@@ -71,24 +87,8 @@ public final class MemFile implements Inode {
      */
     public synchronized List<Iomap> fiemap() {
         List<Iomap> out = new ArrayList<>();
-        long start = -1;
-        Block first = null;
-        long n = 0;
-        for (Map.Entry<Long, Block> e : blocks.entrySet()) {
-            Block b = e.getValue();
-            if (first != null && e.getKey() == start + n && b.dev() == first.dev() + n && b.unwritten() == first.unwritten()) {
-                n++;
-                continue;
-            }
-            if (first != null) {
-                out.add(extent(start, first, n, false));
-            }
-            start = e.getKey();
-            first = b;
-            n = 1;
-        }
-        if (first != null) {
-            out.add(extent(start, first, n, false));
+        for (Extent e : extents.values()) {
+            out.add(iomap(e.start(), e, e.count(), false));
         }
         return out;
     }
@@ -101,7 +101,12 @@ public final class MemFile implements Inode {
      */
     public long read(long pos, IovIter dst) {
         requireDirection(dst, IovIter.Direction.DEST, "read");
-        return locked(rwsem.readLock(), () -> fs.dax().rw(this, pos, dst, fs));
+        rwsem.readLock().lock(); // not locked(...): no capturing lambda per read or write
+        try {
+            return fs.dax().rw(this, pos, dst, fs);
+        } finally {
+            rwsem.readLock().unlock();
+        }
     }
 
     /**
@@ -120,7 +125,12 @@ public final class MemFile implements Inode {
             throw new DaxException(Errno.EFBIG, "file " + ino + ": a write of " + count + " bytes at " + pos
                     + " goes past the largest file size " + MAX_FILE_SIZE);
         }
-        return locked(rwsem.writeLock(), () -> fs.dax().rw(this, pos, src, fs));
+        rwsem.writeLock().lock();
+        try {
+            return fs.dax().rw(this, pos, src, fs);
+        } finally {
+            rwsem.writeLock().unlock();
+        }
     }
 
     /**
@@ -136,17 +146,16 @@ public final class MemFile implements Inode {
             synchronized (this) {
                 long first = pos / BLOCK_SIZE;
                 long last = Math.ceilDiv(pos + length, BLOCK_SIZE);
-                fs.allocator.require(holes(first, last), () -> "file " + ino + ": fallocate of " + length + " bytes at " + pos);
+                fs.allocator.require((last - first) - present(first, last),
+                        () -> "file " + ino + ": fallocate of " + length + " bytes at " + pos);
                 for (long b = first; b < last; ) {
-                    if (blocks.containsKey(b)) {
-                        b++;
+                    Extent e = extentAt(b);
+                    if (e != null) {
+                        b = e.end();
                         continue;
                     }
-                    Long next = blocks.higherKey(b);
-                    BlockAllocator.Run run = fs.allocator.allocate((next == null ? last : Math.min(next, last)) - b);
-                    for (long i = 0; i < run.count(); i++) {
-                        blocks.put(b + i, new Block(run.start() + i, true));
-                    }
+                    BlockAllocator.Run run = fs.allocator.allocate(holeEnd(b, last) - b);
+                    insert(b, run.start(), run.count(), true);
                     b += run.count();
                 }
                 size = Math.max(size, pos + length);
@@ -230,56 +239,24 @@ public final class MemFile implements Inode {
         long first = pos / BLOCK_SIZE;
         long last = Math.ceilDiv(pos + length, BLOCK_SIZE);
         boolean write = flags.contains(IomapFlag.WRITE);
-        Block head; // the block at `first`, if any
-        long n; // blocks from `first` contiguous on the device, with head's unwritten state
-        long firstPresent; // the first block the map holds in [first, last), else `last`
-        long present; // blocks the map holds in [first, last); counted in full for writes only
-        if (last - first == 1) {
-            head = blocks.get(first);
-            n = present = head == null ? 0 : 1;
-            firstPresent = head == null ? last : first;
-        } else {
-            // One ordered walk, not a lookup per block: each lookup descends the whole tree (nodes
-            // and boxed keys mostly out of cache), and 16 of them cost more than a 64 KiB copy.
-            head = null;
-            n = present = 0;
-            firstPresent = last;
-            for (Map.Entry<Long, Block> e : blocks.subMap(first, true, last, false).entrySet()) {
-                long k = e.getKey();
-                Block b = e.getValue();
-                if (present++ == 0) {
-                    firstPresent = k;
-                    if (k == first) {
-                        head = b;
-                        n = 1;
-                        continue;
-                    }
-                } else if (head != null && k == first + n && b.dev() == head.dev() + n
-                        && b.unwritten() == head.unwritten()) {
-                    n++;
-                    continue;
-                }
-                if (!write) {
-                    break; // a read needs only the run, or where the hole ends
-                }
-            }
-        }
-        if (write) {
+        Extent head = extentAt(first);
+        if (write && (head == null || head.end() < last)) {
             // Space for the whole rest of the write, checked before a block is taken or a byte
             // copied: ENOSPC leaves nothing half-written.
-            fs.allocator.require(last - first - present, () -> "file " + ino + ": a write of " + length + " bytes at " + pos);
+            fs.allocator.require((last - first) - present(first, last),
+                    () -> "file " + ino + ": a write of " + length + " bytes at " + pos);
         }
         if (head != null) {
             // A write converts unwritten blocks; they hold whatever the device held, so they are new to it.
-            return extent(first, head, n, write);
+            return iomap(first, head, Math.min(head.end(), last) - first, write);
         }
-        long holeEnd = firstPresent;
+        long holeEnd = holeEnd(first, last);
         if (!write) {
             long endByte = holeEnd > Long.MAX_VALUE / BLOCK_SIZE ? Long.MAX_VALUE : holeEnd * BLOCK_SIZE;
             return new Iomap.Hole(first * BLOCK_SIZE, endByte - first * BLOCK_SIZE);
         }
         BlockAllocator.Run run = fs.allocator.allocate(holeEnd - first);
-        // Not in the block map until end() commits it.
+        // Not in the extent map until end() commits it.
         return new Iomap.Mapped(first * BLOCK_SIZE, run.count() * BLOCK_SIZE, fs.device(),
                 run.start() * BLOCK_SIZE, true);
     }
@@ -290,22 +267,30 @@ public final class MemFile implements Inode {
         }
         if (iomap instanceof Iomap.Mapped m && m.isNew()) {
             // Commit the blocks that received data; release (or leave unwritten) the rest.
-            long firstBlock = m.offset() / BLOCK_SIZE;
+            long first = m.offset() / BLOCK_SIZE;
+            long last = first + m.length() / BLOCK_SIZE;
             long firstDev = m.addr() / BLOCK_SIZE;
-            long committedEnd = written > 0 ? Math.ceilDiv(pos + written, BLOCK_SIZE) : firstBlock;
-            for (long i = 0; i < m.length() / BLOCK_SIZE; i++) {
-                long fileBlock = firstBlock + i;
-                Block cur = blocks.get(fileBlock);
-                if (cur != null && cur.dev() != firstDev + i) {
-                    throw new DaxException(Errno.EUCLEAN, "file " + ino + ": block " + fileBlock + " is at device block "
-                            + cur.dev() + ", the extent says " + (firstDev + i));
-                }
-                if (fileBlock < committedEnd) {
-                    blocks.put(fileBlock, new Block(firstDev + i, false));
-                } else if (cur == null) {
-                    fs.allocator.free(firstDev + i);
+            long committedEnd = written > 0 ? Math.min(Math.ceilDiv(pos + written, BLOCK_SIZE), last) : first;
+            List<Extent> held = pieces(first, last); // unwritten blocks begin converted, if any
+            for (Extent p : held) {
+                if (p.dev() != firstDev + (p.start() - first)) {
+                    throw new DaxException(Errno.EUCLEAN, "file " + ino + ": block " + p.start() + " is at device block "
+                            + p.dev() + ", the extent says " + (firstDev + (p.start() - first)));
                 }
             }
+            if (committedEnd > first) {
+                remove(first, committedEnd);
+                insert(first, firstDev, committedEnd - first, false);
+            }
+            // Blocks past the commit that the map does not hold were allocated by begin: give them back.
+            long b = committedEnd;
+            for (Extent p : held) {
+                if (p.end() > b) {
+                    freeDev(firstDev + (b - first), Math.max(p.start() - b, 0));
+                    b = p.end();
+                }
+            }
+            freeDev(firstDev + (b - first), last - b);
         }
         if (written > 0) {
             size = Math.max(size, pos + written);
@@ -314,29 +299,107 @@ public final class MemFile implements Inode {
 
     // ---- helpers
 
-    private Iomap extent(long firstBlock, Block b, long n, boolean write) {
+    /** The iomap of {@code n} blocks of extent {@code e} from file block {@code firstBlock}. */
+    private Iomap iomap(long firstBlock, Extent e, long n, boolean write) {
         long offset = firstBlock * BLOCK_SIZE;
         long length = n * BLOCK_SIZE;
-        long addr = b.dev() * BLOCK_SIZE;
-        if (!b.unwritten()) {
+        long addr = e.devOf(firstBlock) * BLOCK_SIZE;
+        if (!e.unwritten()) {
             return new Iomap.Mapped(offset, length, fs.device(), addr, false);
         }
         return write ? new Iomap.Mapped(offset, length, fs.device(), addr, true)
                 : new Iomap.Unwritten(offset, length, fs.device(), addr);
     }
 
-    /** Blocks of {@code [first, last)} not in the map. */
-    private long holes(long first, long last) {
-        return (last - first) - blocks.subMap(first, last).size();
+    /** The extent holding file block {@code b}, or null for a hole. */
+    private Extent extentAt(long b) {
+        Map.Entry<Long, Extent> e = extents.floorEntry(b);
+        return e != null && e.getValue().end() > b ? e.getValue() : null;
+    }
+
+    /** Where the hole at file block {@code b} ends: the next extent, or {@code last} if that comes first. */
+    private long holeEnd(long b, long last) {
+        Long next = extents.higherKey(b);
+        return next == null ? last : Math.min(next, last);
+    }
+
+    /** The parts of extents inside {@code [first, last)}, in file order. */
+    private List<Extent> pieces(long first, long last) {
+        List<Extent> out = new ArrayList<>();
+        Long from = extents.floorKey(first);
+        for (Extent e : extents.subMap(from == null ? first : from, true, last, false).values()) {
+            long s = Math.max(e.start(), first);
+            long t = Math.min(e.end(), last);
+            if (s < t) {
+                out.add(new Extent(s, e.devOf(s), t - s, e.unwritten()));
+            }
+        }
+        return out;
+    }
+
+    /** Blocks of {@code [first, last)} the map holds. */
+    private long present(long first, long last) {
+        long n = 0;
+        for (Extent p : pieces(first, last)) {
+            n += p.count();
+        }
+        return n;
+    }
+
+    /** Maps the hole {@code [start, start + count)} to device blocks from {@code dev}, merging with its neighbours. */
+    private void insert(long start, long dev, long count, boolean unwritten) {
+        blockCount += count;
+        Map.Entry<Long, Extent> lower = extents.lowerEntry(start);
+        if (lower != null) {
+            Extent b = lower.getValue();
+            if (b.end() == start && b.devOf(start) == dev && b.unwritten() == unwritten) {
+                extents.remove(b.start());
+                start = b.start();
+                dev = b.dev();
+                count += b.count();
+            }
+        }
+        Extent a = extents.get(start + count);
+        if (a != null && dev + count == a.dev() && a.unwritten() == unwritten) {
+            extents.remove(a.start());
+            count += a.count();
+        }
+        extents.put(start, new Extent(start, dev, count, unwritten));
+    }
+
+    /** Takes {@code [first, last)} out of the map, splitting the extents at its edges; returns what it took. */
+    private List<Extent> remove(long first, long last) {
+        List<Extent> taken = pieces(first, last);
+        if (taken.isEmpty()) {
+            return taken;
+        }
+        Extent head = extentAt(first);
+        Extent tail = extentAt(last - 1);
+        extents.subMap(first, true, last, false).clear();
+        if (head != null && head.start() < first) {
+            extents.put(head.start(), new Extent(head.start(), head.dev(), first - head.start(), head.unwritten()));
+        }
+        if (tail != null && tail.end() > last) {
+            extents.put(last, new Extent(last, tail.devOf(last), tail.end() - last, tail.unwritten()));
+        }
+        for (Extent p : taken) {
+            blockCount -= p.count();
+        }
+        return taken;
+    }
+
+    /** Gives device blocks {@code [dev, dev + count)} back to the allocator. */
+    private void freeDev(long dev, long count) {
+        if (count > 0) {
+            fs.allocator.free(dev, count);
+        }
     }
 
     /** Gives the blocks of {@code [first, last)} back to the allocator. */
     private synchronized void release(long first, long last) {
-        NavigableMap<Long, Block> range = blocks.subMap(first, true, last, false);
-        for (Block b : range.values()) {
-            fs.allocator.free(b.dev());
+        for (Extent p : remove(first, last)) {
+            fs.allocator.free(p.dev(), p.count());
         }
-        range.clear();
     }
 
     private void checkRange(String what, long pos, long length) {

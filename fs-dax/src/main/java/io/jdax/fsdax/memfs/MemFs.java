@@ -15,7 +15,7 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * The reference filesystem: file data on one DAX device, metadata (each file's block map and
  * size) in Java memory only, so nothing but the data survives the JVM. Small on purpose, to be
- * obviously correct: block = page, a first-fit block allocator, one map entry per block.
+ * obviously correct: block = page, a first-fit block allocator, one map entry per extent.
  * <p>
  * It is the {@link IomapOps} of its files, as {@code ext4_iomap_ops} is of ext4's: a write
  * allocates what it covers (flagged {@link Iomap.Mapped#isNew() new}) after checking that the
