@@ -286,7 +286,7 @@ public final class DaxIomap {
                     long inPage = devPos % PAGE;
                     Chunk chunk = access(io, dev, devPos / PAGE, pagesFor(inPage + (end - pos)));
                     long mapLen = Math.min(chunk.da().nrPages() * PAGE - inPage, end - pos);
-                    long xfer = io.copy(dev, chunk, chunk.da().addr().asSlice(inPage, mapLen), mapLen, io.iter);
+                    long xfer = io.copy(dev, chunk, slice(chunk.da(), inPage, mapLen), mapLen, io.iter);
                     if (xfer < 0 || xfer > mapLen) {
                         throw new DaxException(Errno.EIO, "device " + dev.name() + " reported copying " + xfer
                                 + " bytes of a " + mapLen + "-byte chunk");
@@ -357,7 +357,7 @@ public final class DaxIomap {
             long want = zeroPages.isPresent() ? 1 : pagesFor(inPage + (end - devPos));
             Chunk chunk = access(io, dev, devPos / PAGE, want);
             long n = Math.min(chunk.da().nrPages() * PAGE - inPage, end - devPos);
-            long xfer = io.copy(dev, chunk, chunk.da().addr().asSlice(inPage, n), n, zeros(n));
+            long xfer = io.copy(dev, chunk, slice(chunk.da(), inPage, n), n, zeros(n));
             if (xfer != n) {
                 throw new DaxException(Errno.EIO, "device " + dev.name() + " stored " + xfer + " of " + n
                         + " zero bytes at byte " + devPos);
@@ -411,37 +411,38 @@ public final class DaxIomap {
         }
 
         long copy(DaxDevice dev, Chunk chunk, MemorySegment addr, long bytes, IovIter it) {
-            if (!write) {
-                return select(dev).copyTo.copyToIter(addr, bytes, it);
-            }
             if (chunk.recovery()) {
                 stats.recoveryWriteCalls.increment();
                 return dev.operations().recoveryWrite().orElseThrow().copyFromIter(addr, bytes, it);
             }
-            return select(dev).copyFrom.copyFromIter(addr, bytes, it);
+            select(dev);
+            if (write) {
+                if (copyFrom == null) {
+                    stats.copyFromIterNocacheCalls.increment();
+                    return dev.arch().copyFromIterNocache(addr, bytes, it);
+                }
+                stats.copyFromIterCalls.increment();
+                return copyFrom.copyFromIter(addr, bytes, it);
+            }
+            if (copyTo == null) {
+                stats.plainCopyToIterCalls.increment();
+                return it.copyToIter(addr, bytes);
+            }
+            stats.copyToIterCalls.increment();
+            return copyTo.copyToIter(addr, bytes, it);
         }
 
-        private Io select(DaxDevice dev) {
+        /** The device's own copy for this I/O's direction, or null for the fallback; no wrapper per I/O. */
+        private void select(DaxDevice dev) {
             if (dev != device) {
                 DaxOperations ops = dev.operations();
-                Arch arch = dev.arch();
-                copyFrom = ops.copyFromIter().<CopyFromIter>map(c -> (a, n, i) -> {
-                    stats.copyFromIterCalls.increment();
-                    return c.copyFromIter(a, n, i);
-                }).orElse((a, n, i) -> {
-                    stats.copyFromIterNocacheCalls.increment();
-                    return arch.copyFromIterNocache(a, n, i);
-                });
-                copyTo = ops.copyToIter().<CopyToIter>map(c -> (a, n, i) -> {
-                    stats.copyToIterCalls.increment();
-                    return c.copyToIter(a, n, i);
-                }).orElse((a, n, i) -> {
-                    stats.plainCopyToIterCalls.increment();
-                    return i.copyToIter(a, n);
-                });
+                if (write) {
+                    copyFrom = ops.copyFromIter().orElse(null);
+                } else {
+                    copyTo = ops.copyToIter().orElse(null);
+                }
                 device = dev;
             }
-            return this;
         }
     }
 
@@ -513,6 +514,12 @@ public final class DaxIomap {
             throw new DaxException(Errno.EINVAL, what + " of " + length + " bytes at file offset " + pos
                     + " overflows the file offset range");
         }
+    }
+
+    /** {@code bytes} of a {@code directAccess} answer from {@code offset}; no new segment when that is all of it. */
+    private static MemorySegment slice(DirectAccess da, long offset, long bytes) {
+        MemorySegment addr = da.addr();
+        return offset == 0 && bytes == addr.byteSize() ? addr : addr.asSlice(offset, bytes);
     }
 
     private static long devAddr(Iomap.Mapped m, long filePos) {
