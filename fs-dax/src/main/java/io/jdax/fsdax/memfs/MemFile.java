@@ -23,7 +23,9 @@ import static io.jdax.fsdax.memfs.MemFs.MAX_FILE_SIZE;
 /**
  * A file of a {@link MemFs}: a size and an extent map from file blocks to device blocks, each
  * extent written or unwritten. Reads and writes run through the filesystem's {@link io.jdax.fsdax.DaxIomap};
- * reads share the file, every other operation has it to itself ({@code i_rwsem}).
+ * reads share the file, every other operation has it to itself ({@code i_rwsem}). That lock
+ * guards the extent map and the size, as daxfs's files do: the filesystem's
+ * {@code begin} and {@code end} run under it, taken by the method that drives the engine.
  * <p>
  * Invariant: every byte a read can see is either data written to it or zero. Writes zero what a
  * new block does not receive, fallocate's blocks read as zeros until written, and truncate and
@@ -49,13 +51,13 @@ public final class MemFile implements Inode {
     private final long ino;
     private final ReentrantReadWriteLock rwsem = new ReentrantReadWriteLock();
     /*
-     * By first file block; guarded by this. Extents never overlap, and two that touch in the file
+     * By first file block; guarded by rwsem. Extents never overlap, and two that touch in the file
      * and on the device with the same state are one (insert merges), so a run is one extent and
      * one lookup finds it, however many blocks it has.
      */
     private final TreeMap<Long, Extent> extents = new TreeMap<>();
-    private long blockCount; // guarded by this
-    private long size; // guarded by this
+    private long blockCount; // guarded by rwsem
+    private volatile long size; // written under the write lock; volatile so size() takes no lock
 
     MemFile(MemFs fs, long ino) {
         this.fs = fs;
@@ -72,25 +74,27 @@ public final class MemFile implements Inode {
     }
 
     @Override
-    public synchronized long size() {
+    public long size() {
         return size;
     }
 
     /** Device blocks the file holds, written or not. */
-    public synchronized long blockCount() {
-        return blockCount;
+    public long blockCount() {
+        return locked(rwsem.readLock(), () -> blockCount);
     }
 
     /**
      * The file's extents, as {@code FIEMAP} lists them: runs of blocks contiguous on the device,
      * {@link Iomap.Mapped} (written) or {@link Iomap.Unwritten}, in file order; holes left out.
      */
-    public synchronized List<Iomap> fiemap() {
-        List<Iomap> out = new ArrayList<>();
-        for (Extent e : extents.values()) {
-            out.add(iomap(e.start(), e, e.count(), false));
-        }
-        return out;
+    public List<Iomap> fiemap() {
+        return locked(rwsem.readLock(), () -> {
+            List<Iomap> out = new ArrayList<>();
+            for (Extent e : extents.values()) {
+                out.add(iomap(e.start(), e, e.count(), false));
+            }
+            return out;
+        });
     }
 
     /**
@@ -143,23 +147,21 @@ public final class MemFile implements Inode {
     public void fallocate(long pos, long length) {
         checkRange("fallocate", pos, length);
         locked(rwsem.writeLock(), () -> {
-            synchronized (this) {
-                long first = pos / BLOCK_SIZE;
-                long last = Math.ceilDiv(pos + length, BLOCK_SIZE);
-                fs.allocator.require((last - first) - present(first, last),
-                        () -> "file " + ino + ": fallocate of " + length + " bytes at " + pos);
-                for (long b = first; b < last; ) {
-                    Extent e = extentAt(b);
-                    if (e != null) {
-                        b = e.end();
-                        continue;
-                    }
-                    BlockAllocator.Run run = fs.allocator.allocate(holeEnd(b, last) - b);
-                    insert(b, run.start(), run.count(), true);
-                    b += run.count();
+            long first = pos / BLOCK_SIZE;
+            long last = Math.ceilDiv(pos + length, BLOCK_SIZE);
+            fs.allocator.require((last - first) - present(first, last),
+                    () -> "file " + ino + ": fallocate of " + length + " bytes at " + pos);
+            for (long b = first; b < last; ) {
+                Extent e = extentAt(b);
+                if (e != null) {
+                    b = e.end();
+                    continue;
                 }
-                size = Math.max(size, pos + length);
+                BlockAllocator.Run run = fs.allocator.allocate(holeEnd(b, last) - b);
+                insert(b, run.start(), run.count(), true);
+                b += run.count();
             }
+            size = Math.max(size, pos + length);
             return null;
         });
     }
@@ -208,9 +210,7 @@ public final class MemFile implements Inode {
                 }
                 release(keep, Long.MAX_VALUE);
             }
-            synchronized (this) {
-                size = newSize;
-            }
+            size = newSize;
             return null;
         });
     }
@@ -233,9 +233,10 @@ public final class MemFile implements Inode {
         return "MemFile[ino=" + ino + " size=" + size() + " blocks=" + blockCount() + "]";
     }
 
-    // ---- the IomapOps of MemFs, per file
+    // ---- the IomapOps of MemFs, per file: called under rwsem, shared for reads and faults,
+    // exclusive for writes and zeroing
 
-    synchronized Iomap begin(long pos, long length, Set<IomapFlag> flags) {
+    Iomap begin(long pos, long length, Set<IomapFlag> flags) {
         long first = pos / BLOCK_SIZE;
         long last = Math.ceilDiv(pos + length, BLOCK_SIZE);
         boolean write = flags.contains(IomapFlag.WRITE);
@@ -261,7 +262,7 @@ public final class MemFile implements Inode {
                 run.start() * BLOCK_SIZE, true);
     }
 
-    synchronized void end(long pos, long written, Set<IomapFlag> flags, Iomap iomap) {
+    void end(long pos, long written, Set<IomapFlag> flags, Iomap iomap) {
         if (!flags.contains(IomapFlag.WRITE)) {
             return;
         }
@@ -292,8 +293,8 @@ public final class MemFile implements Inode {
             }
             freeDev(firstDev + (b - first), last - b);
         }
-        if (written > 0) {
-            size = Math.max(size, pos + written);
+        if (written > 0 && pos + written > size) {
+            size = pos + written; // only a write that grows the file pays the volatile store
         }
     }
 
@@ -396,7 +397,7 @@ public final class MemFile implements Inode {
     }
 
     /** Gives the blocks of {@code [first, last)} back to the allocator. */
-    private synchronized void release(long first, long last) {
+    private void release(long first, long last) {
         for (Extent p : remove(first, last)) {
             fs.allocator.free(p.dev(), p.count());
         }

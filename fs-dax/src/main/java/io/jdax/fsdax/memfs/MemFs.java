@@ -20,7 +20,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * It is the {@link IomapOps} of its files, as {@code ext4_iomap_ops} is of ext4's: a write
  * allocates what it covers (flagged {@link Iomap.Mapped#isNew() new}) after checking that the
  * whole write fits, and {@code end} commits only the blocks that received data, releasing the
- * rest. Files do their I/O through {@link DaxIomap}: see {@link MemFile}.
+ * rest. Files do their I/O through {@link DaxIomap}: see {@link MemFile}. {@code begin} and
+ * {@code end} rely on the file's {@code i_rwsem}, which the file's methods hold while they drive
+ * the engine (the {@link IomapOps} contract: the caller serialises I/O on a file).
  * <p>
  * For tests and simple uses; a persistent filesystem is a separate piece of work.
  */
