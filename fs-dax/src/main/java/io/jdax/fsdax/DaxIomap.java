@@ -284,9 +284,9 @@ public final class DaxIomap {
                 while (pos < end) {
                     long devPos = devAddr(m, pos);
                     long inPage = devPos % PAGE;
-                    Chunk chunk = access(io, dev, devPos / PAGE, pagesFor(inPage + (end - pos)));
-                    long mapLen = Math.min(chunk.da().nrPages() * PAGE - inPage, end - pos);
-                    long xfer = io.copy(dev, chunk, slice(chunk.da(), inPage, mapLen), mapLen, io.iter);
+                    DirectAccess da = access(io, dev, devPos / PAGE, pagesFor(inPage + (end - pos)));
+                    long mapLen = Math.min(da.nrPages() * PAGE - inPage, end - pos);
+                    long xfer = io.copy(dev, slice(da, inPage, mapLen), mapLen, io.iter);
                     if (xfer < 0 || xfer > mapLen) {
                         throw new DaxException(Errno.EIO, "device " + dev.name() + " reported copying " + xfer
                                 + " bytes of a " + mapLen + "-byte chunk");
@@ -355,9 +355,9 @@ public final class DaxIomap {
                 continue;
             }
             long want = zeroPages.isPresent() ? 1 : pagesFor(inPage + (end - devPos));
-            Chunk chunk = access(io, dev, devPos / PAGE, want);
-            long n = Math.min(chunk.da().nrPages() * PAGE - inPage, end - devPos);
-            long xfer = io.copy(dev, chunk, slice(chunk.da(), inPage, n), n, zeros(n));
+            DirectAccess da = access(io, dev, devPos / PAGE, want);
+            long n = Math.min(da.nrPages() * PAGE - inPage, end - devPos);
+            long xfer = io.copy(dev, slice(da, inPage, n), n, zeros(n));
             if (xfer != n) {
                 throw new DaxException(Errno.EIO, "device " + dev.name() + " stored " + xfer + " of " + n
                         + " zero bytes at byte " + devPos);
@@ -369,20 +369,23 @@ public final class DaxIomap {
 
     // ---- device access
 
-    private record Chunk(DirectAccess da, boolean recovery) {
-    }
-
-    /** {@code directAccess} for the I/O's direction; a write over poisoned memory retries in recovery mode. */
-    private Chunk access(Io io, DaxDevice dev, long pgoff, long nrPages) {
+    /**
+     * {@code directAccess} for the I/O's direction; a write over poisoned memory retries in
+     * recovery mode, and {@link Io#recovery} tells the copy of this chunk so.
+     */
+    private DirectAccess access(Io io, DaxDevice dev, long pgoff, long nrPages) {
         DaxAccessMode mode = io.write ? DaxAccessMode.WRITE : DaxAccessMode.READ;
+        io.recovery = false;
         try {
-            return new Chunk(directAccess(dev, pgoff, nrPages, mode), false);
+            return directAccess(dev, pgoff, nrPages, mode);
         } catch (DaxException e) {
             boolean poisoned = e.errno() == Errno.EIO || e.errno() == Errno.EHWPOISON;
             if (!io.write || !poisoned || dev.operations().recoveryWrite().isEmpty()) {
                 throw e;
             }
-            return new Chunk(directAccess(dev, pgoff, nrPages, DaxAccessMode.RECOVERY_WRITE), true);
+            DirectAccess da = directAccess(dev, pgoff, nrPages, DaxAccessMode.RECOVERY_WRITE);
+            io.recovery = true;
+            return da;
         }
     }
 
@@ -404,14 +407,16 @@ public final class DaxIomap {
         private DaxDevice device;
         private CopyFromIter copyFrom;
         private CopyToIter copyTo;
+        /** The last {@link #access} was in recovery mode: its chunk is written with {@code recoveryWrite}. */
+        boolean recovery;
 
         Io(boolean write, IovIter iter) {
             this.write = write;
             this.iter = iter;
         }
 
-        long copy(DaxDevice dev, Chunk chunk, MemorySegment addr, long bytes, IovIter it) {
-            if (chunk.recovery()) {
+        long copy(DaxDevice dev, MemorySegment addr, long bytes, IovIter it) {
+            if (recovery) {
                 stats.recoveryWriteCalls.increment();
                 return dev.operations().recoveryWrite().orElseThrow().copyFromIter(addr, bytes, it);
             }
