@@ -111,6 +111,8 @@ public final class BrdDevice implements DaxDevice {
     }
 
     private final class Ops implements DaxOperations {
+        private final Optional<ZeroPageRange> zeroPageRange = Optional.of(this::zero); // made once, asked per I/O
+
         @Override
         public DirectAccess directAccess(long pgoff, long nrPages, DaxAccessMode mode) {
             gate.enter();
@@ -129,7 +131,7 @@ public final class BrdDevice implements DaxDevice {
 
         @Override
         public Optional<ZeroPageRange> zeroPageRange() {
-            return Optional.of(this::zero);
+            return zeroPageRange;
         }
 
         private void zero(long pgoff, long nrPages) {

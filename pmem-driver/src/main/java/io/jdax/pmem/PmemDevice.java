@@ -217,6 +217,12 @@ public final class PmemDevice implements DaxDevice {
     }
 
     private final class Ops implements DaxOperations {
+        // Made once: the engine asks for them on every I/O.
+        private final Optional<CopyFromIter> copyFromIter = Optional.of(this::copyFromIterFlushcache);
+        private final Optional<CopyToIter> copyToIter = Optional.of(this::copyToIterChecked);
+        private final Optional<ZeroPageRange> zeroPageRange = Optional.of(this::zero);
+        private final Optional<CopyFromIter> recoveryWrite = Optional.of(this::recoveryWrite);
+
         @Override
         public DirectAccess directAccess(long pgoff, long nrPages, DaxAccessMode mode) {
             if (mode == null) {
@@ -247,7 +253,7 @@ public final class PmemDevice implements DaxDevice {
 
         @Override
         public Optional<CopyFromIter> copyFromIter() {
-            return Optional.of(this::copyFromIterFlushcache);
+            return copyFromIter;
         }
 
         private long copyFromIterFlushcache(MemorySegment addr, long bytes, IovIter iter) {
@@ -265,7 +271,7 @@ public final class PmemDevice implements DaxDevice {
 
         @Override
         public Optional<CopyToIter> copyToIter() {
-            return Optional.of(this::copyToIterChecked);
+            return copyToIter;
         }
 
         private long copyToIterChecked(MemorySegment addr, long bytes, IovIter iter) {
@@ -288,7 +294,7 @@ public final class PmemDevice implements DaxDevice {
 
         @Override
         public Optional<ZeroPageRange> zeroPageRange() {
-            return Optional.of(this::zero);
+            return zeroPageRange;
         }
 
         private void zero(long pgoff, long nrPages) {
@@ -320,7 +326,7 @@ public final class PmemDevice implements DaxDevice {
 
         @Override
         public Optional<CopyFromIter> recoveryWrite() {
-            return Optional.of(this::recoveryWrite);
+            return recoveryWrite;
         }
 
         private long recoveryWrite(MemorySegment addr, long bytes, IovIter iter) {
