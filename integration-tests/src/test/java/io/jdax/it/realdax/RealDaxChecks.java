@@ -67,7 +67,10 @@ import java.util.stream.Stream;
  * </pre>
  * {@code check} runs the checks and saves to LEDGER_FILE the device ranges it made durable and
  * their hashes; {@code verify}, in a new JVM after a remount (fsdax) or after the namespace was
- * disabled and enabled again (devdax), finds those bytes and removes the fsdax file. Results are
+ * disabled and enabled again (devdax), finds those bytes and removes the fsdax file. daxfs runs
+ * too ({@link DaxFsChecks}): fsdax formats it in a second file on the mount and the verify JVM
+ * mounts it after the remount; devdax formats it over the whole device last, in the verify JVM,
+ * and mounts it again after unmapping the device. Results are
  * {@code KEY=VALUE} lines appended to RESULTS_FILE (see {@link Report}). Exit status 0 when every
  * check passed, 1 when one failed, 2 for bad usage.
  */
@@ -75,6 +78,8 @@ public final class RealDaxChecks {
     private static final int PAGE = DaxDevice.PAGE_SIZE;
     private static final long MIB = 1 << 20;
     private static final String FILE_NAME = "jdax-realdax.pmem";
+    /** fsdax: the daxfs image, a second file on the DAX mount. */
+    private static final String DAXFS_FILE_NAME = "jdax-realdax.daxfs";
     private static final String CONFORMANCE_DIR = "jdax-realdax-conformance";
     /** Sizes that straddle every edge the durable copy treats apart: 8-byte words, lines, pages. */
     private static final int[] SIZES = {1, 7, 8, 63, 64, 65, 255, 256, 257, 4095, 4096, 4097, 65549, 262147};
@@ -181,6 +186,7 @@ public final class RealDaxChecks {
         report.check("close_and_reopen_keep_the_bytes", this::closeAndReopen);
         if (mode == Mode.FSDAX) {
             report.check("kernel_read_path_sees_the_bytes", this::kernelReadPath);
+            report.check("daxfs_files_on_the_dax_mount", this::daxfsOnAFile);
         }
         ledger.save(ledgerFile);
         report.info("ledger", ledger.entries().size() + " ranges, " + ledger.bytes() + " bytes in " + ledgerFile);
@@ -204,7 +210,17 @@ public final class RealDaxChecks {
                 saved[0].verify("read through the kernel (read(2)) after the " + after.replace('_', ' '),
                         this::readFile);
             });
+            report.check("daxfs_files_survive_" + after, () -> {
+                try (DaxDevice d = DaxDevices.open(daxfsSpec(false))) {
+                    DaxFsChecks.verify(d, DaxFsChecks.Manifest.load(daxfsManifest()),
+                            "after the " + after.replace('_', ' '));
+                }
+            });
             Files.deleteIfExists(fsdaxFile());
+            Files.deleteIfExists(target.resolve(DAXFS_FILE_NAME));
+        } else {
+            // Last, over the whole device: the ledger's ranges were checked above.
+            report.check("daxfs_over_the_whole_device", this::daxfsOverTheDevice);
         }
     }
 
@@ -582,7 +598,39 @@ public final class RealDaxChecks {
         ledger.verify("read through the kernel (read(2))", this::readFile);
     }
 
+    /** daxfs in a second MAP_SYNC file on the mount; the verify JVM mounts it after the remount. */
+    private void daxfsOnAFile() throws IOException {
+        Files.deleteIfExists(target.resolve(DAXFS_FILE_NAME));
+        try (DaxDevice d = DaxDevices.open(daxfsSpec(true))) {
+            expect(d.persistence() == PersistenceMode.CPU_CACHE, "the daxfs image got " + d.persistence() + ": "
+                    + d.persistenceReason());
+            DaxFsChecks.Manifest m = DaxFsChecks.populate(d, report);
+            m.save(daxfsManifest());
+            report.info("daxfs.files", m.files().keySet());
+        }
+    }
+
+    /** daxfs formatted over all of /dev/daxX.Y, unmapped, mapped again: the same files and bytes. */
+    private void daxfsOverTheDevice() {
+        DaxFsChecks.Manifest m;
+        try (DaxDevice d = DaxDevices.open(reopenSpec())) {
+            m = DaxFsChecks.populate(d, report);
+        }
+        try (DaxDevice d = DaxDevices.open(reopenSpec())) {
+            DaxFsChecks.verify(d, m, "after close and reopen");
+        }
+        report.info("daxfs.files", m.files().keySet());
+    }
+
     // ---- helpers
+
+    private String daxfsSpec(boolean create) {
+        return "pmem:" + target.resolve(DAXFS_FILE_NAME) + "?size=32M&mode=cpu_cache" + (create ? "&create=true" : "");
+    }
+
+    private Path daxfsManifest() {
+        return ledgerFile.resolveSibling(ledgerFile.getFileName() + ".daxfs");
+    }
 
     private void commonOpenExpectations() {
         expect(dev.arch() == Archs.current(), "the device uses Arch " + dev.arch().name() + ", not the JVM's");
