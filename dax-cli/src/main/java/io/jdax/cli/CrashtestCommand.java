@@ -37,7 +37,8 @@ import java.util.stream.Collectors;
             "(daxfs-create-write-fsync, -append-fsync, -rename-over, -truncate, -fallocate, -delete: every image must",
             "pass fsck, mount and hold the files promised), and any io.jdax.testkit.campaign.Workload a plugin on",
             "JDAX_PLUGIN_PATH provides through the ServiceLoader. Rounds with seeds SEED, SEED+1, ... run until",
-            "--time is spent (at least one).",
+            "--time is spent (at least one); a round's seed picks its crash points and images, and the data,",
+            "offsets and lengths of every workload that draws them at random.",
             "Progress goes to stderr; the report to stdout."},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:no acknowledged byte lost, every image rebooted", "1:failure (the reason is printed on stderr)",
@@ -146,7 +147,7 @@ final class CrashtestCommand implements Callable<Integer> {
                 }
                 CampaignReport r;
                 try {
-                    r = new Campaign(factory, base.withSeed(roundSeed)).run(w);
+                    r = new Campaign(factory, base.withSeed(roundSeed)).run(w.withSeed(roundSeed));
                 } catch (DaxException e) {
                     if (e.errno() == Errno.EOPNOTSUPP && t.rounds == 0) {
                         t.skipped = e.getMessage().substring(e.errno().name().length() + 2);

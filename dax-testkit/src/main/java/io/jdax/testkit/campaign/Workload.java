@@ -27,6 +27,17 @@ public interface Workload {
     }
 
     /**
+     * This workload with its data, offsets and lengths drawn from {@code seed} instead of its
+     * own: {@code jdax crashtest} gives every round its seed, so rounds differ in what they write
+     * as well as where they crash. The same seed must give the same run.
+     *
+     * @return a workload like this one with that seed; this one (the default) when it draws nothing at random
+     */
+    default Workload withSeed(long seed) {
+        return this;
+    }
+
+    /**
      * Runs against a device over a fresh image of zeros.
      *
      * @param device the device, opened with the simulator

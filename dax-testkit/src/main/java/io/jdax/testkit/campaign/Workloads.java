@@ -95,6 +95,11 @@ public final class Workloads {
             }
 
             @Override
+            public Workload withSeed(long s) {
+                return randomOverwrite(writes, maxLength, flushEvery, s);
+            }
+
+            @Override
             public void run(DaxDevice device, Ledger ledger) {
                 SplittableRandom rnd = new SplittableRandom(seed);
                 try (Arena arena = Arena.ofConfined()) {
@@ -131,6 +136,11 @@ public final class Workloads {
             @Override
             public String name() {
                 return "fs-file-writes";
+            }
+
+            @Override
+            public Workload withSeed(long s) {
+                return fileWrites(writes, maxLength, fsyncEvery, s);
             }
 
             @Override
@@ -187,6 +197,11 @@ public final class Workloads {
             @Override
             public String name() {
                 return "fs-direct-mapped-stores";
+            }
+
+            @Override
+            public Workload withSeed(long s) {
+                return directMappedStores(stores, maxLength, persistEvery, s);
             }
 
             @Override

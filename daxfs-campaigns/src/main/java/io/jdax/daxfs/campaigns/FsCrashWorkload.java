@@ -12,6 +12,7 @@ import io.jdax.daxfs.fault.Fault;
 import io.jdax.daxfs.fault.FaultInjection;
 import io.jdax.testkit.campaign.CheckedWorkload;
 import io.jdax.testkit.campaign.Ledger;
+import io.jdax.testkit.campaign.Workload;
 import io.jdax.uio.IovIter;
 
 import java.util.ArrayList;
@@ -23,6 +24,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
+import java.util.function.LongFunction;
 
 /**
  * A daxfs workload for the testkit's power-fail campaigns, judged by what the filesystem
@@ -149,6 +151,7 @@ abstract class FsCrashWorkload implements CheckedWorkload {
 
     private final String name;
     private final long seed;
+    private final LongFunction<FsCrashWorkload> withSeed;
     /** Deliberate bugs to switch on in the workload's mount (the proof that campaigns catch them). */
     final Set<Fault> faults = EnumSet.noneOf(Fault.class);
     /** The acceptable states right now; changed by the workload as it goes. */
@@ -164,9 +167,16 @@ abstract class FsCrashWorkload implements CheckedWorkload {
     int orphansSeen;
     int truncatesSeen;
 
-    FsCrashWorkload(String name, long seed) {
+    FsCrashWorkload(String name, long seed, LongFunction<FsCrashWorkload> withSeed) {
         this.name = name;
         this.seed = seed;
+        this.withSeed = withSeed;
+    }
+
+    /** The same steps with data from {@code s}; no faults switched on. */
+    @Override
+    public Workload withSeed(long s) {
+        return withSeed.apply(s);
     }
 
     @Override

@@ -24,13 +24,13 @@ public final class FsCrashWorkloads {
 
     /** Files created, written (up to 3 blocks and a bit) and fsynced; then part of each overwritten in place and fsynced. */
     public static final class CreateWriteFsync extends FsCrashWorkload {
-        /** Seed 1: what the ServiceLoader (and so {@code jdax crashtest}) runs. */
+        /** Seed 1, as the ServiceLoader makes it; {@code jdax crashtest} gives each round its own ({@link #withSeed}). */
         public CreateWriteFsync() {
             this(1);
         }
 
         public CreateWriteFsync(long seed) {
-            super("create-write-fsync", seed);
+            super("create-write-fsync", seed, CreateWriteFsync::new);
         }
 
         @Override
@@ -63,13 +63,13 @@ public final class FsCrashWorkloads {
 
     /** Records of 1 to 1500 bytes appended to one file, each fsynced. */
     public static final class AppendFsync extends FsCrashWorkload {
-        /** Seed 1: what the ServiceLoader (and so {@code jdax crashtest}) runs. */
+        /** Seed 1, as the ServiceLoader makes it; {@code jdax crashtest} gives each round its own ({@link #withSeed}). */
         public AppendFsync() {
             this(1);
         }
 
         public AppendFsync(long seed) {
-            super("append-fsync", seed);
+            super("append-fsync", seed, AppendFsync::new);
         }
 
         @Override
@@ -91,13 +91,13 @@ public final class FsCrashWorkloads {
 
     /** The atomic-replace idiom: write "tmp", fsync, rename it over "target"; three times. */
     public static final class RenameOver extends FsCrashWorkload {
-        /** Seed 1: what the ServiceLoader (and so {@code jdax crashtest}) runs. */
+        /** Seed 1, as the ServiceLoader makes it; {@code jdax crashtest} gives each round its own ({@link #withSeed}). */
         public RenameOver() {
             this(1);
         }
 
         public RenameOver(long seed) {
-            super("rename-over", seed);
+            super("rename-over", seed, RenameOver::new);
         }
 
         @Override
@@ -129,13 +129,13 @@ public final class FsCrashWorkloads {
      * transactions), up (the old tail must read as zeros), and to zero.
      */
     public static final class Truncate extends FsCrashWorkload {
-        /** Seed 1: what the ServiceLoader (and so {@code jdax crashtest}) runs. */
+        /** Seed 1, as the ServiceLoader makes it; {@code jdax crashtest} gives each round its own ({@link #withSeed}). */
         public Truncate() {
             this(1);
         }
 
         public Truncate(long seed) {
-            super("truncate", seed);
+            super("truncate", seed, Truncate::new);
         }
 
         @Override
@@ -169,13 +169,13 @@ public final class FsCrashWorkloads {
 
     /** Fallocate past the end (blocks read as zeros, the size grows), then writes into the fallocated range. */
     public static final class Fallocate extends FsCrashWorkload {
-        /** Seed 1: what the ServiceLoader (and so {@code jdax crashtest}) runs. */
+        /** Seed 1, as the ServiceLoader makes it; {@code jdax crashtest} gives each round its own ({@link #withSeed}). */
         public Fallocate() {
             this(1);
         }
 
         public Fallocate(long seed) {
-            super("fallocate", seed);
+            super("fallocate", seed, Fallocate::new);
         }
 
         @Override
@@ -205,13 +205,13 @@ public final class FsCrashWorkloads {
      * (values 1 to 127) and fallocates: no new file may ever show a deleted file's byte.
      */
     public static final class Delete extends FsCrashWorkload {
-        /** Seed 1: what the ServiceLoader (and so {@code jdax crashtest}) runs. */
+        /** Seed 1, as the ServiceLoader makes it; {@code jdax crashtest} gives each round its own ({@link #withSeed}). */
         public Delete() {
             this(1);
         }
 
         public Delete(long seed) {
-            super("delete", seed);
+            super("delete", seed, Delete::new);
         }
 
         @Override
