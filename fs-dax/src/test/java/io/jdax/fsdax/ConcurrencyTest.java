@@ -82,6 +82,45 @@ class ConcurrencyTest {
         assertEquals(fs.nrBlocks(), held + fs.freeBlocks(), "no block leaked or counted twice");
     }
 
+    /** Many threads, platform and virtual, counting at once: not one count lost or doubled. */
+    @ParameterizedTest
+    @EnumSource(Kind.class)
+    void theCountersAreExactUnderConcurrentIo(Kind kind) throws Exception {
+        DaxDevice d = kind.open("counters", 64L * PAGE);
+        opened.add(d);
+        MemFs fs = new MemFs(d);
+        int threads = 35;
+        int writes = 300;
+        ConcurrentLinkedQueue<Throwable> errors = new ConcurrentLinkedQueue<>();
+        List<Thread> started = new ArrayList<>();
+        for (int t = 0; t < threads; t++) {
+            MemFile f = fs.create();
+            byte[] data = pattern(100, t);
+            Runnable work = () -> {
+                try {
+                    for (int i = 0; i < writes; i++) {
+                        assertEquals(data.length, write(f, (i % 8) * 100L, data));
+                    }
+                } catch (Throwable e) {
+                    errors.add(e);
+                }
+            };
+            started.add(t % 2 == 0 ? Thread.ofPlatform().start(work) : Thread.ofVirtual().start(work));
+        }
+        for (Thread t : started) {
+            t.join(TimeUnit.SECONDS.toMillis(60));
+        }
+        assertTrue(errors.isEmpty(), () -> "errors: " + errors);
+        IomapStats s = fs.dax().stats();
+        long ios = (long) threads * writes;
+        assertEquals(ios, s.ios(), s::toString);
+        assertEquals(ios, s.begins(), s::toString); // 800 bytes per file: one block, one extent per write
+        assertEquals(ios, s.ends(), s::toString);
+        // One copy per write, and one more per file: the zeros stored past its first write in its new block.
+        assertEquals(ios + threads, s.copyFromIterCalls() + s.copyFromIterNocacheCalls(), s::toString);
+        assertEquals((long) threads * (PAGE - 100), s.zeroedBytes(), "each file's new block zeroed once: " + s);
+    }
+
     @ParameterizedTest
     @EnumSource(Kind.class)
     void closingTheDeviceUnderIoEndsEveryThreadWithENXIO(Kind kind) throws Exception {
