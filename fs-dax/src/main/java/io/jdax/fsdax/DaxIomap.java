@@ -80,8 +80,8 @@ public final class DaxIomap {
         if (len == 0) {
             return 0;
         }
-        stats.ios.increment();
-        Io io = new Io(iter.direction() == IovIter.Direction.SOURCE, iter);
+        Io io = new Io(iter.direction() == IovIter.Direction.SOURCE, iter, stats.cell());
+        io.counts.add(IomapStats.IOS, 1);
         Set<IomapFlag> flags = io.write ? WRITE : READ;
         long done = 0;
         while (len > 0) {
@@ -91,7 +91,7 @@ public final class DaxIomap {
             } catch (RuntimeException e) {
                 return finish(done, e);
             }
-            stats.begins.increment();
+            io.counts.add(IomapStats.BEGINS, 1);
             long length = len;
             long processed = 0;
             RuntimeException failure = null;
@@ -101,7 +101,7 @@ public final class DaxIomap {
             } catch (RuntimeException e) {
                 failure = e;
             }
-            failure = end(ops, inode, pos, length, processed, flags, iomap, failure);
+            failure = end(io.counts, ops, inode, pos, length, processed, flags, iomap, failure);
             pos += processed;
             len -= processed;
             done += processed;
@@ -130,12 +130,12 @@ public final class DaxIomap {
         if (length == 0) {
             return;
         }
-        stats.ios.increment();
-        Io io = new Io(true, null);
+        Io io = new Io(true, null, stats.cell());
+        io.counts.add(IomapStats.IOS, 1);
         long len = length;
         while (len > 0) {
             Iomap iomap = ops.begin(inode, pos, len, ZERO);
-            stats.begins.increment();
+            io.counts.add(IomapStats.BEGINS, 1);
             long n = len;
             long processed = 0;
             RuntimeException failure = null;
@@ -150,7 +150,7 @@ public final class DaxIomap {
             } catch (RuntimeException e) {
                 failure = e;
             }
-            failure = end(ops, inode, pos, n, processed, ZERO, iomap, failure);
+            failure = end(io.counts, ops, inode, pos, n, processed, ZERO, iomap, failure);
             if (failure != null) {
                 throw daxException(failure);
             }
@@ -183,14 +183,15 @@ public final class DaxIomap {
         if (length == 0) {
             throw new DaxException(Errno.EINVAL, "cannot map 0 bytes at file offset " + pos);
         }
-        stats.ios.increment();
+        IomapStats.Cell counts = stats.cell();
+        counts.add(IomapStats.IOS, 1);
         String range = "file range [" + pos + ", +" + length + ")";
         DaxDevice device = null;
         long devStart = 0;
         long end = pos + length;
         for (long p = pos; p < end; ) {
             Iomap iomap = ops.begin(inode, p, end - p, FAULT);
-            stats.begins.increment();
+            counts.add(IomapStats.BEGINS, 1);
             long n = end - p;
             long processed = 0;
             RuntimeException failure = null;
@@ -218,7 +219,7 @@ public final class DaxIomap {
             } catch (RuntimeException e) {
                 failure = e;
             }
-            failure = end(ops, inode, p, n, processed, FAULT, iomap, failure);
+            failure = end(counts, ops, inode, p, n, processed, FAULT, iomap, failure);
             if (failure != null) {
                 throw daxException(failure);
             }
@@ -227,7 +228,7 @@ public final class DaxIomap {
         long inPage = devStart % PAGE;
         long nrPages = pagesFor(inPage + length);
         try (DaxReadLock lock = device.readLock()) {
-            DirectAccess da = directAccess(device, devStart / PAGE, nrPages, mode);
+            DirectAccess da = directAccess(counts, device, devStart / PAGE, nrPages, mode);
             if (da.nrPages() < nrPages) {
                 throw new DaxException(Errno.EOPNOTSUPP, "cannot map " + range + " as one segment: device "
                         + device.name() + " gave " + da.nrPages() + " contiguous page(s) at page " + devStart / PAGE
@@ -265,7 +266,7 @@ public final class DaxIomap {
 
     private long zeroIter(Io io, long n) {
         long done = io.iter.zero(n);
-        stats.holeBytes.add(done);
+        io.counts.add(IomapStats.HOLE_BYTES, done);
         return done;
     }
 
@@ -348,9 +349,9 @@ public final class DaxIomap {
             long inPage = devPos % PAGE;
             if (inPage == 0 && end - devPos >= PAGE && zeroPages.isPresent()) {
                 long pages = (end - devPos) / PAGE;
-                stats.zeroPageRangeCalls.increment();
+                io.counts.add(IomapStats.ZERO_PAGE_RANGE, 1);
                 zeroPages.get().zeroPageRange(devPos / PAGE, pages);
-                stats.zeroedBytes.add(pages * PAGE);
+                io.counts.add(IomapStats.ZEROED_BYTES, pages * PAGE);
                 devPos += pages * PAGE;
                 continue;
             }
@@ -362,7 +363,7 @@ public final class DaxIomap {
                 throw new DaxException(Errno.EIO, "device " + dev.name() + " stored " + xfer + " of " + n
                         + " zero bytes at byte " + devPos);
             }
-            stats.zeroedBytes.add(n);
+            io.counts.add(IomapStats.ZEROED_BYTES, n);
             devPos += n;
         }
     }
@@ -377,20 +378,21 @@ public final class DaxIomap {
         DaxAccessMode mode = io.write ? DaxAccessMode.WRITE : DaxAccessMode.READ;
         io.recovery = false;
         try {
-            return directAccess(dev, pgoff, nrPages, mode);
+            return directAccess(io.counts, dev, pgoff, nrPages, mode);
         } catch (DaxException e) {
             boolean poisoned = e.errno() == Errno.EIO || e.errno() == Errno.EHWPOISON;
             if (!io.write || !poisoned || dev.operations().recoveryWrite().isEmpty()) {
                 throw e;
             }
-            DirectAccess da = directAccess(dev, pgoff, nrPages, DaxAccessMode.RECOVERY_WRITE);
+            DirectAccess da = directAccess(io.counts, dev, pgoff, nrPages, DaxAccessMode.RECOVERY_WRITE);
             io.recovery = true;
             return da;
         }
     }
 
-    private DirectAccess directAccess(DaxDevice dev, long pgoff, long nrPages, DaxAccessMode mode) {
-        stats.directAccessCalls.increment();
+    private static DirectAccess directAccess(IomapStats.Cell counts, DaxDevice dev, long pgoff, long nrPages,
+                                            DaxAccessMode mode) {
+        counts.add(IomapStats.DIRECT_ACCESS, 1);
         DirectAccess da = dev.operations().directAccess(pgoff, nrPages, mode);
         if (da == null || da.nrPages() > nrPages || da.addr().byteSize() < da.nrPages() * PAGE) {
             throw new DaxException(Errno.EIO, "device " + dev.name() + " answered directAccess(" + pgoff + ", "
@@ -401,39 +403,42 @@ public final class DaxIomap {
 
     // ---- the I/O's copy functions, chosen once per I/O (per device, should extents span devices)
 
-    private final class Io {
+    private static final class Io {
         final boolean write;
         final IovIter iter;
+        /** The calling thread's counters. */
+        final IomapStats.Cell counts;
         private DaxDevice device;
         private CopyFromIter copyFrom;
         private CopyToIter copyTo;
         /** The last {@link #access} was in recovery mode: its chunk is written with {@code recoveryWrite}. */
         boolean recovery;
 
-        Io(boolean write, IovIter iter) {
+        Io(boolean write, IovIter iter, IomapStats.Cell counts) {
             this.write = write;
             this.iter = iter;
+            this.counts = counts;
         }
 
         long copy(DaxDevice dev, MemorySegment addr, long bytes, IovIter it) {
             if (recovery) {
-                stats.recoveryWriteCalls.increment();
+                counts.add(IomapStats.RECOVERY_WRITE, 1);
                 return dev.operations().recoveryWrite().orElseThrow().copyFromIter(addr, bytes, it);
             }
             select(dev);
             if (write) {
                 if (copyFrom == null) {
-                    stats.copyFromIterNocacheCalls.increment();
+                    counts.add(IomapStats.COPY_FROM_ITER_NOCACHE, 1);
                     return dev.arch().copyFromIterNocache(addr, bytes, it);
                 }
-                stats.copyFromIterCalls.increment();
+                counts.add(IomapStats.COPY_FROM_ITER, 1);
                 return copyFrom.copyFromIter(addr, bytes, it);
             }
             if (copyTo == null) {
-                stats.plainCopyToIterCalls.increment();
+                counts.add(IomapStats.PLAIN_COPY_TO_ITER, 1);
                 return it.copyToIter(addr, bytes);
             }
-            stats.copyToIterCalls.increment();
+            counts.add(IomapStats.COPY_TO_ITER, 1);
             return copyTo.copyToIter(addr, bytes, it);
         }
 
@@ -453,8 +458,9 @@ public final class DaxIomap {
 
     // ---- helpers
 
-    private <I extends Inode> RuntimeException end(IomapOps<I> ops, I inode, long pos, long length, long written,
-                                                   Set<IomapFlag> flags, Iomap iomap, RuntimeException failure) {
+    private static <I extends Inode> RuntimeException end(IomapStats.Cell counts, IomapOps<I> ops, I inode, long pos,
+                                                          long length, long written, Set<IomapFlag> flags, Iomap iomap,
+                                                          RuntimeException failure) {
         try {
             ops.end(inode, pos, length, written, flags, iomap);
         } catch (RuntimeException e) {
@@ -463,7 +469,7 @@ public final class DaxIomap {
             }
             failure.addSuppressed(e);
         } finally {
-            stats.ends.increment();
+            counts.add(IomapStats.ENDS, 1);
         }
         return failure;
     }

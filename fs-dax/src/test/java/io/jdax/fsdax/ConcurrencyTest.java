@@ -121,6 +121,26 @@ class ConcurrencyTest {
         assertEquals((long) threads * (PAGE - 100), s.zeroedBytes(), "each file's new block zeroed once: " + s);
     }
 
+    /** A thread per I/O (virtual threads serving requests): the counts stay exact and the cells do not pile up. */
+    @ParameterizedTest
+    @EnumSource(Kind.class)
+    void shortLivedThreadsAreCountedAndTheirCellsFolded(Kind kind) throws Exception {
+        DaxDevice d = kind.open("short-lived", 64L * PAGE);
+        opened.add(d);
+        MemFs fs = new MemFs(d);
+        MemFile f = fs.create();
+        byte[] data = pattern(100, 7);
+        int ios = 2000;
+        for (int i = 0; i < ios; i++) {
+            Thread t = Thread.ofVirtual().start(() -> write(f, 0, data));
+            t.join();
+        }
+        IomapStats s = fs.dax().stats();
+        assertEquals(ios, s.ios(), s::toString);
+        assertEquals(ios, s.ends(), s::toString);
+        assertTrue(s.cellsHeld() <= 64, "cells of ended threads are folded: " + s.cellsHeld() + " held");
+    }
+
     @ParameterizedTest
     @EnumSource(Kind.class)
     void closingTheDeviceUnderIoEndsEveryThreadWithENXIO(Kind kind) throws Exception {
