@@ -11,10 +11,16 @@
  *
  * Ends with "N passed, N failed"; exit status 1 on any failure.
  */
+#define _GNU_SOURCE
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
+#include "jdax_fault.h"
 #include "jdax_x86.h"
 
 /* ---- the memcpy spy ---- */
@@ -165,12 +171,98 @@ static void matrix(int full_sa)
 			}
 }
 
+/* ---- faults (C8): a page that loses its backing is a return code ---- */
+
+typedef int (*guarded_fn)(void *dst, size_t doff, const void *src, size_t soff, size_t n);
+
+static int sigbus_blocked(void)
+{
+	sigset_t set;
+	sigprocmask(SIG_BLOCK, NULL, &set);
+	return sigismember(&set, SIGBUS);
+}
+
+static void faults(void)
+{
+	const size_t page = 4096;
+	int fd = memfd_create("jdax-fault-test", 0);
+	CHECK(fd >= 0, "memfd_create");
+	if (fd < 0)
+		return;
+	CHECK(ftruncate(fd, 4 * page) == 0, "ftruncate");
+	char *map = mmap(NULL, 4 * page, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	CHECK(map != MAP_FAILED, "mmap");
+	if (map == MAP_FAILED)
+		return;
+	memset(map, 1, 4 * page);
+	/* what another process does to a file we mapped: pages 1..3 are gone */
+	CHECK(ftruncate(fd, page) == 0, "ftruncate to one page");
+
+	/* ordered: the non-temporal copies store front to back, so they fault
+	 * on the first line of page 1; memcpy may touch any line of the range first */
+	static const struct { const char *name; guarded_fn fn; int to_map, ordered; } ops[] = {
+		{ "copy_flushcache", jdax_g_copy_flushcache, 1, 1 },
+		{ "copy_nocache", jdax_g_copy_nocache, 1, 1 },
+		{ "copy_mc to", jdax_g_copy_mc, 1, 0 },
+		{ "copy_mc from", jdax_g_copy_mc, 0, 0 },
+	};
+	unsigned char *buf = src_buf;
+	for (int round = 0; round < 200; round++) {
+		for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++) {
+			size_t start = page - 100 - (size_t)round % 50, n = 300 + (size_t)round * 13;
+			int rc = ops[i].to_map ? ops[i].fn(map, start, buf, 0, n) : ops[i].fn(buf, 0, map, start, n);
+			uintptr_t at = jdax_fault_addr();
+			CHECK(JDAX_FAULT_CODE(rc) == BUS_ADRERR, "%s over a truncated page: code %d", ops[i].name, rc);
+			uintptr_t lo = (uintptr_t)map + page;
+			uintptr_t hi = ops[i].ordered ? lo + 64 : (uintptr_t)map + start + n;
+			CHECK(at >= lo && at < hi, "%s: fault at map+%ld, want [%ld, %ld)", ops[i].name,
+			      (long)(at - (uintptr_t)map), (long)(lo - (uintptr_t)map), (long)(hi - (uintptr_t)map));
+			CHECK(!sigbus_blocked(), "%s: SIGBUS left blocked after recovery", ops[i].name);
+			CHECK(jdax_current_guard == NULL, "%s: guard left armed", ops[i].name);
+		}
+	}
+	/* the stores before the faulting page landed; the page still works */
+	jdax_g_copy_flushcache(map, page - 100, buf, 0, 300);
+	CHECK(memcmp(map + page - 100, buf, 64) == 0, "bytes before the fault were not stored");
+	CHECK(jdax_g_copy_flushcache(map, 0, buf, 0, page) == 0, "copy to a backed page after a fault");
+	CHECK(memcmp(map, buf, page) == 0, "copy to a backed page after a fault: bytes");
+	int wb = jdax_g_writeback(map, page, page);
+	CHECK(wb == 0 || JDAX_FAULT_CODE(wb) == BUS_ADRERR, "writeback of a truncated page: code %d", wb);
+
+	/* poison, without poisoned hardware: the granule comes back too */
+	int rc = jdax_g_fault_simulate(buf, 5, BUS_MCEERR_AR, 12);
+	CHECK(JDAX_FAULT_CODE(rc) == BUS_MCEERR_AR && JDAX_FAULT_LSB(rc) == 12 &&
+	      jdax_fault_addr() == (uintptr_t)buf + 5, "simulated poison: code %d at %p", rc,
+	      (void *)jdax_fault_addr());
+	CHECK(jdax_fault_previous() == 0, "handler installed over the default: %d", jdax_fault_previous());
+
+	/* a SIGBUS that is not ours takes its previous disposition: here, the default */
+	pid_t child = fork();
+	if (child == 0) {
+		kill(getpid(), SIGBUS);
+		_exit(0);
+	}
+	int status = 0;
+	waitpid(child, &status, 0);
+	CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGBUS, "a SIGBUS outside a guard was swallowed");
+	child = fork();
+	if (child == 0) {
+		((volatile char *)map)[2 * page] = 1;   /* unguarded store to a lost page */
+		_exit(0);
+	}
+	waitpid(child, &status, 0);
+	CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGBUS, "an unguarded fault was swallowed");
+
+	munmap(map, 4 * page);
+	close(fd);
+}
+
 static int supported(int flush, int copy)
 {
 	return jdax_configure(flush, copy, -1, 0) == JDAX_OK;
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	long f = jdax_cpu_features();
 	src_buf = aligned_alloc(64, MAXN + 128);
@@ -181,6 +273,11 @@ int main(void)
 	for (size_t i = 0; i < MAXN + 128; i++)
 		src_buf[i] = (unsigned char)rand();
 
+	if (argc > 1 && strcmp(argv[1], "faults") == 0) {
+		faults();
+		printf("%ld passed, %ld failed\n", passed, failed);
+		return failed != 0;
+	}
 	printf("features 0x%lx, defaults: flush %s, copy %s, threshold %ld, head align %d\n", f,
 	       flush_name[jdax_flush_kind()], copy_name[jdax_copy_kind()], jdax_threshold(),
 	       jdax_head_align());
@@ -248,6 +345,7 @@ int main(void)
 		bad += dst_buf[i] != 7;
 	CHECK(!bad, "writeback changed %zu bytes", bad);
 
+	faults();
 	printf("%ld passed, %ld failed\n", passed, failed);
 	return failed != 0;
 }

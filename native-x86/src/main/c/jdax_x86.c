@@ -5,8 +5,11 @@
  * Built for any x86-64 (no -march): each routine that needs an extension
  * carries its own target attribute, and init() picks them by CPUID once.
  *
- * Java side (package io.jdax.x86, class X86Native; addresses are raw, the
- * Java caller has bounds-checked them, lengths are >= 0):
+ * Two ways in from Java (io.jdax.x86, -Djdax.x86.call=ffm|jni):
+ *  - FFM: the exported jdax_g_* functions (jdax_x86.h), which take a base
+ *    and an offset so a MemorySegment is passed whole (and so kept alive for
+ *    the call by the JDK);
+ *  - JNI: class X86Native, raw addresses checked by the Java caller:
  *
  *   static native long cpuFeatures();
  *   static native int  configure(int flushKind, int copyKind, long threshold, int headAlign);
@@ -14,25 +17,33 @@
  *   static native int  copyKind();
  *   static native long threshold();
  *   static native int  headAlign();
- *   static native void copyNocache(long dst, long src, long n);
- *   static native void copyFlushcache(long dst, long src, long n);
- *   static native void copyFlushcacheArray(long dst, byte[] src, int off, int len);
+ *   static native int  copyNocache(long dst, long src, long n);
+ *   static native int  copyFlushcache(long dst, long src, long n);
+ *   static native int  copyMc(long dst, long src, long n);
+ *   static native int  copyFlushcacheArray(long dst, byte[] src, int off, int len);
+ *   static native int  copyMcToArray(long src, byte[] dst, int off, int len);
  *   static native int  copyFlushcacheTraced(long dst, long src, long n, long[] lines);
- *   static native void writeback(long addr, long n);
+ *   static native int  writeback(long addr, long n);
  *   static native void fence();
+ *   static native long faultAddress();
+ *   static native int  faultHandler();
+ *   static native int  simulateFault(long addr, int code, int lsb);
  *
- * Codes and bits are in jdax_x86.h. configure(): kind 0 = best the CPU has,
- * threshold in bytes (0..1 MiB, < 0 = default 0), headAlign 8/16/32/64 or
- * 1 = adaptive (0 = default, adaptive); returns 0, -22 (EINVAL) or -95
- * (ENOTSUP, the CPU or OS cannot run that kind) and then changes nothing.
- * copyFlushcacheTraced fills lines[] with up to lines.length line addresses
- * and returns how many lines it wrote back (may exceed lines.length).
+ * Every routine that touches memory runs guarded (jdax_fault.h) and returns
+ * 0 or a fault code. Codes and bits are in jdax_x86.h. configure(): kind 0 =
+ * best the CPU has, threshold in bytes (0..1 MiB, < 0 = default 0), headAlign
+ * 8/16/32/64 or 1 = adaptive (0 = default, adaptive); returns 0, -22 (EINVAL)
+ * or -95 (ENOTSUP, the CPU or OS cannot run that kind) and then changes
+ * nothing. copyFlushcacheTraced fills lines[] with up to lines.length line
+ * addresses and returns how many lines it wrote back (may exceed
+ * lines.length); it is for tests and unguarded.
  */
 #include <cpuid.h>
 #include <immintrin.h>
 #include <jni.h>
 #include <string.h>
 
+#include "jdax_fault.h"
 #include "jdax_x86.h"
 
 #define LINE_MASK ((uintptr_t)JDAX_LINE - 1)
@@ -265,6 +276,7 @@ __attribute__((constructor))
 static void init(void)
 {
 	features = probe();
+	jdax_fault_init();
 	__atomic_store_n(&config, pack(best(wb_need, JDAX_FLUSH_CLWB),
 	                               best(nt_need, JDAX_COPY_AVX512),
 	                               JDAX_DEFAULT_THRESHOLD, JDAX_DEFAULT_HEAD_ALIGN),
@@ -428,6 +440,65 @@ void jdax_fence(void)
 	_mm_sfence();
 }
 
+/* ---- the guarded entry points (C8): a fault is a return code, not a signal ---- */
+
+int jdax_g_copy_nocache(void *dst, size_t doff, const void *src, size_t soff, size_t n)
+{
+	struct jdax_guard g;
+	char *d = (char *)dst + doff;
+	const char *s = (const char *)src + soff;
+
+	JDAX_GUARD(g, d, n, s, n);
+	jdax_copy_nocache(d, s, n);
+	JDAX_UNGUARD();
+	return 0;
+}
+
+int jdax_g_copy_flushcache(void *dst, size_t doff, const void *src, size_t soff, size_t n)
+{
+	struct jdax_guard g;
+	char *d = (char *)dst + doff;
+	const char *s = (const char *)src + soff;
+
+	JDAX_GUARD(g, d, n, s, n);
+	jdax_copy_flushcache(d, s, n);
+	JDAX_UNGUARD();
+	return 0;
+}
+
+int jdax_g_copy_mc(void *dst, size_t doff, const void *src, size_t soff, size_t n)
+{
+	struct jdax_guard g;
+	char *d = (char *)dst + doff;
+	const char *s = (const char *)src + soff;
+
+	JDAX_GUARD(g, d, n, s, n);
+	memcpy(d, s, n);
+	JDAX_UNGUARD();
+	return 0;
+}
+
+int jdax_g_writeback(const void *addr, size_t off, size_t n)
+{
+	struct jdax_guard g;
+	const char *a = (const char *)addr + off;
+
+	JDAX_GUARD(g, a, n, NULL, 0);
+	jdax_writeback(a, n);
+	JDAX_UNGUARD();
+	return 0;
+}
+
+uintptr_t jdax_g_fault_addr(void)
+{
+	return jdax_fault_addr();
+}
+
+int jdax_g_fault_simulate(void *addr, size_t off, int code, int lsb)
+{
+	return jdax_fault_simulate((char *)addr + off, code, lsb);
+}
+
 /* ---- JNI: io.jdax.x86.X86Native ---- */
 
 #define PTR(x) ((void *)(uintptr_t)(x))
@@ -469,31 +540,51 @@ JNIEXPORT jint JNICALL Java_io_jdax_x86_X86Native_headAlign(JNIEnv *env, jclass 
 	return jdax_head_align();
 }
 
-JNIEXPORT void JNICALL Java_io_jdax_x86_X86Native_copyNocache(JNIEnv *env, jclass cls,
+JNIEXPORT jint JNICALL Java_io_jdax_x86_X86Native_copyNocache(JNIEnv *env, jclass cls,
 		jlong dst, jlong src, jlong n)
 {
 	(void)env, (void)cls;
-	jdax_copy_nocache(PTR(dst), PTR(src), (size_t)n);
+	return jdax_g_copy_nocache(PTR(dst), 0, PTR(src), 0, (size_t)n);
 }
 
-JNIEXPORT void JNICALL Java_io_jdax_x86_X86Native_copyFlushcache(JNIEnv *env, jclass cls,
+JNIEXPORT jint JNICALL Java_io_jdax_x86_X86Native_copyFlushcache(JNIEnv *env, jclass cls,
 		jlong dst, jlong src, jlong n)
 {
 	(void)env, (void)cls;
-	jdax_copy_flushcache(PTR(dst), PTR(src), (size_t)n);
+	return jdax_g_copy_flushcache(PTR(dst), 0, PTR(src), 0, (size_t)n);
 }
 
-JNIEXPORT void JNICALL Java_io_jdax_x86_X86Native_copyFlushcacheArray(JNIEnv *env, jclass cls,
+JNIEXPORT jint JNICALL Java_io_jdax_x86_X86Native_copyMc(JNIEnv *env, jclass cls,
+		jlong dst, jlong src, jlong n)
+{
+	(void)env, (void)cls;
+	return jdax_g_copy_mc(PTR(dst), 0, PTR(src), 0, (size_t)n);
+}
+
+JNIEXPORT jint JNICALL Java_io_jdax_x86_X86Native_copyFlushcacheArray(JNIEnv *env, jclass cls,
 		jlong dst, jbyteArray src, jint off, jint len)
 {
 	(void)cls;
-	/* pinned, not copied (the GC waits): a heap source gets the same
-	 * non-temporal copy as a native one */
+	/* pinned, not copied (the GC waits: Java hands over one chunk at a
+	 * time): a heap source gets the same non-temporal copy as a native one */
 	char *a = (*env)->GetPrimitiveArrayCritical(env, src, NULL);
 	if (!a)
-		return;                 /* OutOfMemoryError pending */
-	jdax_copy_flushcache(PTR(dst), a + off, (size_t)len);
+		return 0;               /* OutOfMemoryError pending */
+	int rc = jdax_g_copy_flushcache(PTR(dst), 0, a, (size_t)off, (size_t)len);
 	(*env)->ReleasePrimitiveArrayCritical(env, src, a, JNI_ABORT);
+	return rc;
+}
+
+JNIEXPORT jint JNICALL Java_io_jdax_x86_X86Native_copyMcToArray(JNIEnv *env, jclass cls,
+		jlong src, jbyteArray dst, jint off, jint len)
+{
+	(void)cls;
+	char *a = (*env)->GetPrimitiveArrayCritical(env, dst, NULL);
+	if (!a)
+		return 0;               /* OutOfMemoryError pending */
+	int rc = jdax_g_copy_mc(a, (size_t)off, PTR(src), 0, (size_t)len);
+	(*env)->ReleasePrimitiveArrayCritical(env, dst, a, 0);
+	return rc;
 }
 
 JNIEXPORT jint JNICALL Java_io_jdax_x86_X86Native_copyFlushcacheTraced(JNIEnv *env, jclass cls,
@@ -511,11 +602,30 @@ JNIEXPORT jint JNICALL Java_io_jdax_x86_X86Native_copyFlushcacheTraced(JNIEnv *e
 	return (jint)count;
 }
 
-JNIEXPORT void JNICALL Java_io_jdax_x86_X86Native_writeback(JNIEnv *env, jclass cls,
+JNIEXPORT jint JNICALL Java_io_jdax_x86_X86Native_writeback(JNIEnv *env, jclass cls,
 		jlong addr, jlong n)
 {
 	(void)env, (void)cls;
-	jdax_writeback(PTR(addr), (size_t)n);
+	return jdax_g_writeback(PTR(addr), 0, (size_t)n);
+}
+
+JNIEXPORT jlong JNICALL Java_io_jdax_x86_X86Native_faultAddress(JNIEnv *env, jclass cls)
+{
+	(void)env, (void)cls;
+	return (jlong)jdax_fault_addr();
+}
+
+JNIEXPORT jint JNICALL Java_io_jdax_x86_X86Native_faultHandler(JNIEnv *env, jclass cls)
+{
+	(void)env, (void)cls;
+	return jdax_fault_previous();
+}
+
+JNIEXPORT jint JNICALL Java_io_jdax_x86_X86Native_simulateFault(JNIEnv *env, jclass cls,
+		jlong addr, jint code, jint lsb)
+{
+	(void)env, (void)cls;
+	return jdax_fault_simulate(PTR(addr), code, lsb);
 }
 
 JNIEXPORT void JNICALL Java_io_jdax_x86_X86Native_fence(JNIEnv *env, jclass cls)

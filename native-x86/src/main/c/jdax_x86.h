@@ -57,11 +57,29 @@ int jdax_copy_kind(void);
 long jdax_threshold(void);
 int jdax_head_align(void);
 
+/* Entry points for FFM (and the JNI wrappers): exported from the library. */
+#define JDAX_EXPORT __attribute__((visibility("default")))
+
 void jdax_copy_nocache(void *dst, const void *src, size_t n);
 void jdax_copy_flushcache(void *dst, const void *src, size_t n);
 size_t jdax_copy_flushcache_traced(void *dst, const void *src, size_t n,
                                    uintptr_t *lines, size_t cap);
 void jdax_writeback(const void *addr, size_t n);
-void jdax_fence(void);
+JDAX_EXPORT void jdax_fence(void);
+
+/*
+ * The guarded routines, one per primitive that touches memory it is given:
+ * each returns 0, or the fault code of jdax_fault.h when the memory faulted
+ * (then jdax_fault_addr() names the address; the bytes before it may have
+ * been stored). Base + offset, so FFM hands segments over whole.
+ * copy_mc is a plain copy (cached stores, no write-back): the reads of device
+ * memory, which survive poison and lost pages like the writes do.
+ */
+JDAX_EXPORT int jdax_g_copy_nocache(void *dst, size_t doff, const void *src, size_t soff, size_t n);
+JDAX_EXPORT int jdax_g_copy_flushcache(void *dst, size_t doff, const void *src, size_t soff, size_t n);
+JDAX_EXPORT int jdax_g_copy_mc(void *dst, size_t doff, const void *src, size_t soff, size_t n);
+JDAX_EXPORT int jdax_g_writeback(const void *addr, size_t off, size_t n);
+JDAX_EXPORT uintptr_t jdax_g_fault_addr(void);
+JDAX_EXPORT int jdax_g_fault_simulate(void *addr, size_t off, int code, int lsb);
 
 #endif

@@ -16,6 +16,10 @@ import java.util.Map;
  * arena with {@link io.jdax.dax.Errno#EFAULT}. Native implementations only ever receive
  * addresses that passed these checks.
  * <p>
+ * A fault of the memory itself (a mapped page that lost its backing, poisoned media) ends the
+ * call with a {@link MemoryFaultException}, never a signal that kills the JVM (C8); the bytes
+ * before the faulting one may have been stored.
+ * <p>
  * The write-back rule C4 is the point of this type: {@link #copyFlushcache} writes back exactly
  * the cache lines it did not store non-temporally.
  */
@@ -58,6 +62,23 @@ public interface Arch {
 
     /** Orders all earlier non-temporal stores and write-backs before later stores ({@code sfence}). */
     void fence();
+
+    /**
+     * The kernel's {@code copy_mc}: a plain copy (cached stores, no write-back) made to survive
+     * a fault on either side, for reads of device memory, which may be poisoned. The default
+     * copies in Java, where the JDK turns a fault into an error that becomes a
+     * {@link MemoryFaultException} of unknown address.
+     */
+    default void copyMc(MemorySegment src, long srcOffset, MemorySegment dst, long dstOffset, long bytes) {
+        Ranges.check(src, srcOffset, bytes);
+        Ranges.checkWritable(dst, dstOffset, bytes);
+        MemoryFaultException.copy(src, srcOffset, dst, dstOffset, bytes);
+    }
+
+    /** {@code copy_to_iter} with {@link #copyMc}: the read a pmem driver provides as its {@code copyToIter}. */
+    default long copyToIterMc(MemorySegment addr, long bytes, IovIter iter) {
+        return iter.copyToIter(addr, bytes, this::copyMc);
+    }
 
     /** {@code copy_from_iter_nocache}: the fs-dax fallback when a device has no {@code copyFromIter}. */
     default long copyFromIterNocache(MemorySegment addr, long bytes, IovIter iter) {

@@ -42,7 +42,7 @@ public final class PortableArch implements Arch {
     public void copyNocache(MemorySegment src, long srcOffset, MemorySegment dst, long dstOffset, long bytes) {
         Ranges.check(src, srcOffset, bytes);
         Ranges.checkWritable(dst, dstOffset, bytes);
-        MemorySegment.copy(src, srcOffset, dst, dstOffset, bytes);
+        MemoryFaultException.copy(src, srcOffset, dst, dstOffset, bytes);
     }
 
     @Override

@@ -1,6 +1,7 @@
 package io.jdax.x86;
 
 import io.jdax.arch.Arch;
+import io.jdax.arch.MemoryFaultException;
 import io.jdax.arch.Ranges;
 
 import java.lang.foreign.MemorySegment;
@@ -11,12 +12,14 @@ import java.util.StringJoiner;
 
 /**
  * The x86 {@link Arch}: the kernel's {@code memcpy_flushcache} and friends, in C, reached through
- * JNI. One native call per contiguous run. Every range is checked against a live segment in Java
- * before its address reaches the C code (C8).
+ * FFM downcalls (or JNI, {@value #CALL_PROPERTY}). One native call per contiguous run. Every range
+ * is checked in Java first; on the FFM path the JDK also keeps the memory alive for the call (C8).
+ * A fault inside the C routines (a page that lost its backing, poison) comes back as a
+ * {@link MemoryFaultException}.
  * <p>
- * Segments on the Java heap cannot be handed to C by address: a heap destination gets a plain
- * copy (heap memory is never device memory), a heap source a copy chosen by
- * {@value #HEAP_COPY_PROPERTY}.
+ * A heap destination gets a plain copy (heap memory is never device memory); a heap source the
+ * copy chosen by {@value #HEAP_COPY_PROPERTY}, handed to C in chunks of {@link #CHUNK} bytes so
+ * the GC never waits for more than one.
  */
 public final class NativeArch implements Arch {
 
@@ -37,14 +40,26 @@ public final class NativeArch implements Arch {
     public static final String HEAD_ALIGN_PROPERTY = "jdax.x86.headAlign";
     /**
      * System property: how a heap source is copied durably: {@code pinned} (the default: the array
-     * is pinned and copied non-temporally by C, 1.4x to 2x faster here, NATIVE-NOTES.md) or
-     * {@code cached} (a Java copy, then one write-back call).
+     * is handed to C a chunk at a time and copied non-temporally, 1.4x to 2x faster here,
+     * NATIVE-NOTES.md) or {@code cached} (a Java copy, then one write-back call).
      */
     public static final String HEAP_COPY_PROPERTY = "jdax.x86.heapCopy";
+    /**
+     * System property: how Java calls the C routines: {@code ffm} (the default: FFM downcalls,
+     * which keep every segment alive for the call) or {@code jni} (raw addresses, for
+     * comparison: an arena another thread closes during a call is not held).
+     */
+    public static final String CALL_PROPERTY = "jdax.x86.call";
+
+    /**
+     * The most bytes one call copies from or to the Java heap (the GC waits for such a call), and
+     * the most one critical downcall handles (longer native copies let the GC run beside them).
+     */
+    public static final long CHUNK = 1 << 20;
 
     /** How heap sources are copied by {@link #copyFlushcache}. */
     public enum HeapCopy {
-        /** Pin the array and copy non-temporally in C: write-back only for the edges. */
+        /** Hand the array to C a chunk at a time and copy non-temporally: write-back only for the edges. */
         PINNED,
         /** Copy with cached stores in Java, then write back every line in one native call. */
         CACHED
@@ -52,10 +67,12 @@ public final class NativeArch implements Arch {
 
     private final String origin;
     private final HeapCopy heapCopy;
+    private final NativeCalls calls;
 
-    NativeArch(String origin, HeapCopy heapCopy) {
+    NativeArch(String origin, HeapCopy heapCopy, NativeCalls calls) {
         this.origin = origin;
         this.heapCopy = heapCopy;
+        this.calls = calls;
     }
 
     @Override
@@ -88,6 +105,11 @@ public final class NativeArch implements Arch {
         return heapCopy;
     }
 
+    /** How Java calls the C routines: {@code ffm} or {@code jni}. */
+    public String call() {
+        return calls.id();
+    }
+
     @Override
     public Map<String, String> features() {
         Map<String, String> f = new LinkedHashMap<>();
@@ -96,7 +118,10 @@ public final class NativeArch implements Arch {
         f.put("fence", "sfence");
         f.put("flushcache.threshold", threshold() + " bytes (" + THRESHOLD_PROPERTY + ")");
         f.put("flushcache.headAlign", (headAlign() == 1 ? "adaptive" : headAlign() + " bytes") + " (" + HEAD_ALIGN_PROPERTY + ")");
-        f.put("heap sources", heapCopy.name().toLowerCase(Locale.ROOT) + " (" + HEAP_COPY_PROPERTY + ")");
+        f.put("heap sources", heapCopy.name().toLowerCase(Locale.ROOT) + ", in " + CHUNK / 1024 + " KiB chunks ("
+                + HEAP_COPY_PROPERTY + ")");
+        f.put("call", calls.id() + ": " + calls.describe() + " (" + CALL_PROPERTY + ")");
+        f.put("faults", faultHandlerNote());
         f.put("cpu", cpuFeatureNames(X86Native.cpuFeatures()));
         f.put("library", origin);
         return f;
@@ -138,11 +163,18 @@ public final class NativeArch implements Arch {
     public void copyNocache(MemorySegment src, long srcOffset, MemorySegment dst, long dstOffset, long bytes) {
         Ranges.check(src, srcOffset, bytes);
         Ranges.checkWritable(dst, dstOffset, bytes);
-        if (src.isNative() && dst.isNative()) {
-            X86Native.copyNocache(dst.address() + dstOffset, src.address() + srcOffset, bytes);
-        } else {
+        if (!dst.isNative()) {
             // copy_from_iter_nocache copies kernel memory with plain stores too: no promise either way.
-            MemorySegment.copy(src, srcOffset, dst, dstOffset, bytes);
+            MemoryFaultException.copy(src, srcOffset, dst, dstOffset, bytes);
+        } else if (src.isNative()) {
+            check(calls.copyNocache(dst, dstOffset, src, srcOffset, bytes), "copyNocache", dst, dstOffset, src,
+                    srcOffset, bytes);
+        } else {
+            for (long done = 0, n; done < bytes; done += n) {
+                n = chunk(dst, dstOffset + done, bytes - done);
+                check(calls.copyNocache(dst, dstOffset + done, src, srcOffset + done, n), "copyNocache", dst,
+                        dstOffset + done, src, srcOffset + done, n);
+            }
         }
     }
 
@@ -151,18 +183,37 @@ public final class NativeArch implements Arch {
         Ranges.check(src, srcOffset, bytes);
         Ranges.checkWritable(dst, dstOffset, bytes);
         if (!dst.isNative()) {
-            MemorySegment.copy(src, srcOffset, dst, dstOffset, bytes); // heap is never device memory
+            MemoryFaultException.copy(src, srcOffset, dst, dstOffset, bytes); // heap is never device memory
         } else if (src.isNative()) {
-            X86Native.copyFlushcache(dst.address() + dstOffset, src.address() + srcOffset, bytes);
-        } else if (heapCopy == HeapCopy.PINNED && bytes <= Integer.MAX_VALUE
-                && src.heapBase().orElse(null) instanceof byte[] array) {
-            X86Native.copyFlushcacheArray(dst.address() + dstOffset, array,
-                    Math.toIntExact(src.address() + srcOffset), (int) bytes);
+            check(calls.copyFlushcache(dst, dstOffset, src, srcOffset, bytes), "copyFlushcache", dst, dstOffset,
+                    src, srcOffset, bytes);
+        } else if (heapCopy == HeapCopy.PINNED) {
+            for (long done = 0, n; done < bytes; done += n) {
+                n = chunk(dst, dstOffset + done, bytes - done);
+                check(calls.copyFlushcache(dst, dstOffset + done, src, srcOffset + done, n), "copyFlushcache",
+                        dst, dstOffset + done, src, srcOffset + done, n);
+            }
         } else {
             // Cached stores, then every line they touched is written back (C4's other half).
-            MemorySegment.copy(src, srcOffset, dst, dstOffset, bytes);
-            if (bytes > 0) {
-                X86Native.writeback(dst.address() + dstOffset, bytes);
+            MemoryFaultException.copy(src, srcOffset, dst, dstOffset, bytes);
+            writeback(dst, dstOffset, bytes);
+        }
+    }
+
+    @Override
+    public void copyMc(MemorySegment src, long srcOffset, MemorySegment dst, long dstOffset, long bytes) {
+        Ranges.check(src, srcOffset, bytes);
+        Ranges.checkWritable(dst, dstOffset, bytes);
+        if (!src.isNative() && !dst.isNative()) {
+            MemoryFaultException.copy(src, srcOffset, dst, dstOffset, bytes); // heap to heap: nothing to fault
+        } else if (src.isNative() && dst.isNative()) {
+            check(calls.copyMc(dst, dstOffset, src, srcOffset, bytes), "copyMc", dst, dstOffset, src, srcOffset,
+                    bytes);
+        } else {
+            for (long done = 0, n; done < bytes; done += n) {
+                n = Math.min(CHUNK, bytes - done);
+                check(calls.copyMc(dst, dstOffset + done, src, srcOffset + done, n), "copyMc", dst,
+                        dstOffset + done, src, srcOffset + done, n);
             }
         }
     }
@@ -171,13 +222,69 @@ public final class NativeArch implements Arch {
     public void writeback(MemorySegment segment, long offset, long bytes) {
         Ranges.check(segment, offset, bytes);
         if (segment.isNative() && bytes > 0) {
-            X86Native.writeback(segment.address() + offset, bytes);
+            check(calls.writeback(segment, offset, bytes), "writeback", segment, offset, segment, offset, bytes);
         }
     }
 
     @Override
     public void fence() {
-        X86Native.fence();
+        calls.fence();
+    }
+
+    /**
+     * The next chunk of a heap copy: at most {@link #CHUNK} bytes, ending (unless it is the last)
+     * on a destination cache line, so the chunks store and write back exactly the lines one call
+     * would (C4).
+     */
+    static long chunk(MemorySegment dst, long dstOffset, long left) {
+        long misalign = dst.isNative() ? (dst.address() + dstOffset) & (CACHE_LINE - 1) : 0;
+        return Math.min(left, CHUNK - misalign);
+    }
+
+    private void check(int rc, String op, MemorySegment dst, long dstOffset, MemorySegment src, long srcOffset,
+                       long bytes) {
+        if (rc != 0) {
+            throw fault(rc, calls.faultAddress(), op, dst, dstOffset, src, srcOffset, bytes);
+        }
+    }
+
+    /** The exception for fault code {@code rc} ({@code jdax_fault.h}) at {@code address}. */
+    static MemoryFaultException fault(int rc, long address, String op, MemorySegment dst, long dstOffset,
+                                      MemorySegment src, long srcOffset, long bytes) {
+        int code = rc & 0xff;
+        int lsb = rc >> 8 & 0xff;
+        boolean poison = code == X86Native.BUS_MCEERR_AR;
+        long granule = poison && lsb > 0 && lsb < 63 ? 1L << lsb : 1;
+        String where;
+        if (dst.isNative() && address >= dst.address() + dstOffset && address < dst.address() + dstOffset + bytes) {
+            where = "destination byte " + (address - dst.address() - dstOffset) + " of " + bytes;
+        } else if (src.isNative() && address >= src.address() + srcOffset
+                && address < src.address() + srcOffset + bytes) {
+            where = "source byte " + (address - src.address() - srcOffset) + " of " + bytes;
+        } else {
+            where = "address 0x" + Long.toHexString(address);
+        }
+        return new MemoryFaultException(poison ? MemoryFaultException.Kind.POISON
+                : MemoryFaultException.Kind.LOST_BACKING, address, granule, op + " faulted at " + where + ": "
+                + (poison ? "the memory is poisoned (machine check)"
+                : "the mapped page has no backing (file truncated, or its filesystem is full)"), null);
+    }
+
+    /** For tests: what a guarded routine reports for a SIGBUS with {@code code} at segment + offset. */
+    MemoryFaultException simulateFault(MemorySegment segment, long offset, int code, int lsb) {
+        Ranges.check(segment, offset, 1);
+        int rc = calls.simulateFault(segment, offset, code, lsb);
+        return rc == 0 ? null : fault(rc, calls.faultAddress(), "simulated access", segment, offset, segment,
+                offset, 1);
+    }
+
+    private static String faultHandlerNote() {
+        return switch (X86Native.faultHandler()) {
+            case -1 -> "NO SIGBUS handler: a fault in a copy ends the JVM (sigaction failed)";
+            case 0 -> "SIGBUS in jdax's routines becomes MemoryFaultException; others take the default action";
+            case 2 -> "SIGBUS in jdax's routines becomes MemoryFaultException; others were ignored before";
+            default -> "SIGBUS in jdax's routines becomes MemoryFaultException; others go to the JVM's handler";
+        };
     }
 
     /**

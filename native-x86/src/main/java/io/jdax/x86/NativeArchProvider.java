@@ -52,9 +52,16 @@ public final class NativeArchProvider implements ArchProvider {
                 throw new DaxException(Errno.EOPNOTSUPP, describe(rc, flush, copy, threshold, headAlign));
             }
             NativeArch.HeapCopy heap = parse(NativeArch.HeapCopy.class, NativeArch.HEAP_COPY_PROPERTY);
-            loaded = new NativeArch(origin, heap == null ? NativeArch.HeapCopy.PINNED : heap);
+            Call call = parse(Call.class, NativeArch.CALL_PROPERTY);
+            NativeCalls calls = call == Call.JNI ? new JniCalls() : new FfmCalls();
+            loaded = new NativeArch(origin, heap == null ? NativeArch.HeapCopy.PINNED : heap, calls);
         }
         return loaded;
+    }
+
+    /** The values of {@value NativeArch#CALL_PROPERTY}. */
+    private enum Call {
+        FFM, JNI
     }
 
     private static String describe(int rc, FlushKind flush, CopyKind copy, long threshold, int headAlign) {

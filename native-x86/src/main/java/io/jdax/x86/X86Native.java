@@ -2,8 +2,9 @@ package io.jdax.x86;
 
 /**
  * The JNI entry points of {@code libjdax_x86.so} ({@code src/main/c/jdax_x86.c}). Raw addresses:
- * callers ({@link NativeArch}) check every range against a live segment first. Codes and bits
- * match {@code jdax_x86.h}.
+ * callers check every range against a live segment first. Codes and bits match
+ * {@code jdax_x86.h} and {@code jdax_fault.h}. Each routine that touches memory returns 0 or a
+ * fault code ({@link #faultAddress()} then names the address).
  */
 final class X86Native {
     private X86Native() {
@@ -35,15 +36,31 @@ final class X86Native {
 
     static native int headAlign();
 
-    static native void copyNocache(long dst, long src, long n);
+    /** si_code of a SIGBUS for poisoned memory (the rest: the page lost its backing). */
+    static final int BUS_MCEERR_AR = 4;
 
-    static native void copyFlushcache(long dst, long src, long n);
+    static native int copyNocache(long dst, long src, long n);
 
-    static native void copyFlushcacheArray(long dst, byte[] src, int off, int len);
+    static native int copyFlushcache(long dst, long src, long n);
+
+    static native int copyMc(long dst, long src, long n);
+
+    static native int copyFlushcacheArray(long dst, byte[] src, int off, int len);
+
+    static native int copyMcToArray(long src, byte[] dst, int off, int len);
 
     static native int copyFlushcacheTraced(long dst, long src, long n, long[] lines);
 
-    static native void writeback(long addr, long n);
+    static native int writeback(long addr, long n);
 
     static native void fence();
+
+    /** The address of this thread's last fault in a guarded routine. */
+    static native long faultAddress();
+
+    /** -1: no SIGBUS handler installed; else what it chains to: 0 the default, 1 a handler, 2 ignore. */
+    static native int faultHandler();
+
+    /** For tests: the fault code a guarded routine gets for a SIGBUS with this si_code at addr. */
+    static native int simulateFault(long addr, int code, int lsb);
 }

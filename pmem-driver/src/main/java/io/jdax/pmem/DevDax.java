@@ -87,7 +87,7 @@ final class DevDax {
                     + " and fenced; no page cache, no system call"
                     : "mode=volatile asked for: device DAX used with no durability promise (Arch '" + arch.name()
                     + "'" + (arch.hasCacheWriteback() ? "" : " cannot write cache lines back") + "), flush() only fences";
-            return new Mapping(name, memory, arena, persistence, reason, info.align(), badBlocks, initial);
+            return new Mapping(name, memory, arena, persistence, reason, info.align(), badBlocks, initial, null);
         } catch (RuntimeException | Error e) {
             arena.close();
             throw e;

@@ -5,6 +5,7 @@ import io.jdax.dax.PersistenceMode;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.nio.file.Path;
 import java.util.List;
 
 /**
@@ -18,7 +19,9 @@ import java.util.List;
  * @param alignment   the alignment of the mapping
  * @param badBlocks   where the kernel's bad-block list comes from
  * @param initial     that list as read at open
+ * @param file        the mapped regular file, or null for device DAX: what a page that lost its
+ *                    backing is checked against (truncated, or the filesystem full)
  */
 record Mapping(String name, MemorySegment memory, Arena arena, PersistenceMode persistence, String reason,
-               long alignment, BadBlockSource badBlocks, List<BadBlocks.Range> initial) {
+               long alignment, BadBlockSource badBlocks, List<BadBlocks.Range> initial, Path file) {
 }

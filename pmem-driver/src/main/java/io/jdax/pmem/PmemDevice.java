@@ -1,6 +1,7 @@
 package io.jdax.pmem;
 
 import io.jdax.arch.Arch;
+import io.jdax.arch.MemoryFaultException;
 import io.jdax.dax.BadBlocks;
 import io.jdax.dax.DaxAccessMode;
 import io.jdax.dax.DaxDevice;
@@ -16,8 +17,11 @@ import io.jdax.dax.PersistenceMode;
 import io.jdax.dax.Sizes;
 import io.jdax.uio.IovIter;
 
+import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -32,7 +36,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  *       before the first bad sector (at least one).</li>
  *   <li>{@code copyFromIter} is the durable copy, {@link Arch#copyFromIterFlushcache}: the lines
  *       not stored non-temporally are written back, and only those (C4).</li>
- *   <li>{@code copyToIter} refuses (EIO) a range with known bad sectors rather than read poison.</li>
+ *   <li>{@code copyToIter} refuses (EIO) a range with known bad sectors rather than read poison,
+ *       and reads with {@link Arch#copyMc}, which survives poison it did not know of.</li>
  *   <li>{@code zeroPageRange} zeroes through the same durable copy and clears the poison of the
  *       sectors it covers; {@code recoveryWrite} clears the whole sectors it rewrites.</li>
  *   <li>{@code flush} fences; in {@link PersistenceMode#PAGE_CACHE} it then msyncs the pages
@@ -40,6 +45,12 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * </ul>
  * Every copy, write-back and fence goes through the device's {@link Arch}, so a simulated Arch
  * sees all of them.
+ * <p>
+ * <b>Faults.</b> A copy into or out of a page that lost its backing (the file truncated by
+ * another process, a sparse file on a full filesystem) or that is poisoned fails with a
+ * {@link DaxException} naming the device offset: ENOSPC when the filesystem could not back the
+ * page, EIO otherwise; poison found that way is added to {@link #badBlocks()}. The JVM goes on,
+ * and so does the device for other ranges.
  * <p>
  * <b>Direct stores.</b> In PAGE_CACHE mode a {@code directAccess} for WRITE or RECOVERY_WRITE
  * counts its pages as written (as the page cache would see stores through them): the next
@@ -71,6 +82,7 @@ public final class PmemDevice implements DaxDevice {
     private final Duration closeTimeout;
     private final DeviceGate gate;
     private final AtomicBoolean released = new AtomicBoolean();
+    private final Path file;
     private final DaxOperations ops = new Ops();
 
     PmemDevice(Mapping m, DeviceSpec spec, Arch arch, Platform platform) {
@@ -90,6 +102,7 @@ public final class PmemDevice implements DaxDevice {
         this.msync = platform.msync();
         this.closeTimeout = platform.closeTimeout();
         this.gate = new DeviceGate(name);
+        this.file = m.file();
     }
 
     @Override
@@ -205,6 +218,59 @@ public final class PmemDevice implements DaxDevice {
         return off;
     }
 
+    /**
+     * What a memory fault during {@code op} on {@code [offset, offset + bytes)} of the device
+     * means for this device; poison is recorded in the bad-block list. A fault outside the device
+     * (the caller's memory) is passed on as it is.
+     */
+    private DaxException fault(MemoryFaultException f, String op, long offset, long bytes) {
+        long at = f.address() - memory.address();
+        boolean known = f.address() >= 0;
+        if (known && (at < 0 || at >= size)) {
+            return f;
+        }
+        String where = known ? "device offset " + at : "device bytes [" + offset + ", +" + bytes + ")";
+        if (f.kind() == MemoryFaultException.Kind.POISON) {
+            long start = at & -f.granule();
+            long first = start / BadBlocks.SECTOR_SIZE;
+            long sectors = Math.min(size - start, f.granule()) / BadBlocks.SECTOR_SIZE;
+            badBlocks.set(first, Math.max(1, sectors));
+            return new DaxException(Errno.EIO, name + ": " + op + " hit poisoned media at " + where + "; sectors ["
+                    + first + ", +" + Math.max(1, sectors) + ") are now in badBlocks()", f);
+        }
+        if (file == null) {
+            return new DaxException(Errno.EIO, name + ": " + op + " faulted at " + where + ": the page has no backing", f);
+        }
+        long end = known ? at + 1 : offset + bytes;
+        long fileSize;
+        try {
+            fileSize = Files.size(file);
+        } catch (IOException e) {
+            fileSize = -1;
+        }
+        if (fileSize >= 0 && fileSize < end) {
+            return new DaxException(Errno.EIO, name + ": " + op + " faulted at " + where + ": " + file
+                    + " was cut to " + fileSize + " bytes while mapped (truncated by another process?); the "
+                    + size + "-byte device now ends early", f);
+        }
+        long free = freeSpace();
+        if (free >= 0 && free < PAGE_SIZE) {
+            return new DaxException(Errno.ENOSPC, name + ": " + op + " faulted at " + where + ": the filesystem of "
+                    + file + " has no space left to back that page (a sparse file? open it without sparse=true to "
+                    + "allocate it up front)", f);
+        }
+        return new DaxException(Errno.EIO, name + ": " + op + " faulted at " + where + ": the filesystem of " + file
+                + " could not back that page", f);
+    }
+
+    private long freeSpace() {
+        try {
+            return Files.getFileStore(file).getUsableSpace();
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+    }
+
     private void markDirty(long offset, long bytes) {
         if (dirty != null) {
             dirty.mark(offset, bytes);
@@ -263,6 +329,8 @@ public final class PmemDevice implements DaxDevice {
             try {
                 off = deviceOffset(addr, "copyFromIter");
                 return arch.copyFromIterFlushcache(addr, bytes, iter);
+            } catch (MemoryFaultException f) {
+                throw fault(f, "copyFromIter", off, bytes);
             } finally {
                 markDirty(off, iter.consumed() - before); // after the copy, so a racing flush cannot miss it
                 gate.exit();
@@ -286,7 +354,11 @@ public final class PmemDevice implements DaxDevice {
                         throw poisoned("copyToIter of bytes", off, n, bad.get());
                     }
                 }
-                return iter.copyToIter(addr, bytes);
+                try {
+                    return arch.copyToIterMc(addr, bytes, iter);
+                } catch (MemoryFaultException f) {
+                    throw fault(f, "copyToIter", off, n);
+                }
             } finally {
                 gate.exit();
             }
@@ -314,6 +386,8 @@ public final class PmemDevice implements DaxDevice {
                         arch.copyFlushcache(ZEROS, 0, memory, off + done, chunk);
                         done += chunk;
                     }
+                } catch (MemoryFaultException f) {
+                    throw fault(f, "zeroPageRange", off, bytes);
                 } finally {
                     markDirty(off, done);
                 }
@@ -335,7 +409,12 @@ public final class PmemDevice implements DaxDevice {
             long off = 0;
             try {
                 off = deviceOffset(addr, "recoveryWrite");
-                long done = arch.copyFromIterFlushcache(addr, bytes, iter);
+                long done;
+                try {
+                    done = arch.copyFromIterFlushcache(addr, bytes, iter);
+                } catch (MemoryFaultException f) {
+                    throw fault(f, "recoveryWrite", off, bytes);
+                }
                 // Only sectors rewritten whole are good again; a partly written one keeps its poison.
                 long first = (off + BadBlocks.SECTOR_SIZE - 1) / BadBlocks.SECTOR_SIZE;
                 long end = (off + done) / BadBlocks.SECTOR_SIZE;

@@ -137,7 +137,7 @@ final class PmemFile {
             List<BadBlocks.Range> initial = readBadBlocks(name, badBlocks, actual);
             Arena arena = Arena.ofShared();
             try {
-                return mapWith(ch, name, actual, mode, arch, arena, badBlocks, initial, fsType(path));
+                return mapWith(ch, path, actual, mode, arch, arena, badBlocks, initial, fsType(path));
             } catch (RuntimeException | Error e) {
                 arena.close();
                 throw e;
@@ -154,18 +154,19 @@ final class PmemFile {
         }
     }
 
-    private static Mapping mapWith(FileChannel ch, String name, long size, RequestedMode mode, Arch arch, Arena arena,
+    private static Mapping mapWith(FileChannel ch, Path path, long size, RequestedMode mode, Arch arch, Arena arena,
                                    BadBlockSource badBlocks, List<BadBlocks.Range> initial, String fsType)
             throws IOException {
+        String name = path.toString();
         long align = DaxDevice.PAGE_SIZE;
         switch (mode) {
             case PAGE_CACHE -> {
                 return new Mapping(name, mapPlain(ch, size, arena), arena, PersistenceMode.PAGE_CACHE,
-                        "mode=page_cache asked for: " + MSYNC_NOTE, align, badBlocks, initial);
+                        "mode=page_cache asked for: " + MSYNC_NOTE, align, badBlocks, initial, path);
             }
             case VOLATILE -> {
                 return new Mapping(name, mapPlain(ch, size, arena), arena, PersistenceMode.VOLATILE,
-                        "mode=volatile asked for: no durability promise, flush() only fences", align, badBlocks, initial);
+                        "mode=volatile asked for: no durability promise, flush() only fences", align, badBlocks, initial, path);
             }
             case EMULATED -> {
                 if (!arch.hasCacheWriteback()) {
@@ -175,7 +176,7 @@ final class PmemFile {
                 return new Mapping(name, mapPlain(ch, size, arena), arena, PersistenceMode.CPU_CACHE,
                         "mode=emulated asked for: this " + fsType + " file is treated as persistent memory (like "
                         + "PMEM_IS_PMEM_FORCE=1): flush() writes back and fences, no msync; the data is only as "
-                        + "durable as the file's memory", align, badBlocks, initial);
+                        + "durable as the file's memory", align, badBlocks, initial, path);
             }
             default -> {
                 // Without clwb a MAP_SYNC mapping could never be made durable, and the JDK's force()
@@ -189,7 +190,7 @@ final class PmemFile {
                                 + "in use)");
                     }
                     return new Mapping(name, mapPlain(ch, size, arena), arena, PersistenceMode.PAGE_CACHE,
-                            why + ": " + MSYNC_NOTE, align, badBlocks, initial);
+                            why + ": " + MSYNC_NOTE, align, badBlocks, initial, path);
                 }
                 MemorySegment sync;
                 try {
@@ -202,11 +203,11 @@ final class PmemFile {
                                 + "which needs a filesystem mounted with -o dax on persistent memory: " + why, e);
                     }
                     return new Mapping(name, mapPlain(ch, size, arena), arena, PersistenceMode.PAGE_CACHE,
-                            why + ": " + MSYNC_NOTE, align, badBlocks, initial);
+                            why + ": " + MSYNC_NOTE, align, badBlocks, initial, path);
                 }
                 return new Mapping(name, sync, arena, PersistenceMode.CPU_CACHE, "MAP_SYNC mapping on the DAX "
                         + fsType + " filesystem: stores are durable once written back by " + arch.name()
-                        + " and fenced, no system call", align, badBlocks, initial);
+                        + " and fenced, no system call", align, badBlocks, initial, path);
             }
         }
     }
