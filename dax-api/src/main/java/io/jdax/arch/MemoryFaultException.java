@@ -67,10 +67,14 @@ public final class MemoryFaultException extends DaxException {
         return granule;
     }
 
-    /** Whether the fault lies within {@code bytes} bytes from {@code offset} of {@code segment}. */
+    /**
+     * Whether the faulting granule ({@link #granule()} bytes around {@link #address()}) overlaps
+     * {@code bytes} bytes from {@code offset} of native {@code segment}.
+     */
     public boolean within(MemorySegment segment, long offset, long bytes) {
         long start = segment.address() + offset;
-        return address >= 0 && segment.isNative() && address >= (start & -granule) && address < start + bytes;
+        long first = address & -granule;
+        return address >= 0 && segment.isNative() && bytes > 0 && first < start + bytes && first + granule > start;
     }
 
     /**

@@ -1,0 +1,182 @@
+package io.jdax.pmem;
+
+import io.jdax.arch.Arch;
+import io.jdax.arch.Archs;
+import io.jdax.arch.MemoryFaultException;
+import io.jdax.arch.PortableArch;
+import io.jdax.dax.BadBlocks;
+import io.jdax.dax.DaxAccessMode;
+import io.jdax.dax.DaxException;
+import io.jdax.dax.DaxOperations;
+import io.jdax.dax.Errno;
+import io.jdax.uio.IovIter;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.io.RandomAccessFile;
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * What a memory fault under a copy means for a pmem device (C8): the device offset, EIO for a
+ * file cut short, poison recorded in the bad-block list, the rest of the device still usable.
+ */
+class MemoryFaultTest {
+    private static final int PAGE = 4096;
+    private final Fixture fx = new Fixture();
+
+    @AfterEach
+    void cleanup() {
+        fx.close();
+    }
+
+    private static void cut(Path file, long bytes) throws Exception {
+        try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "rw")) {
+            f.setLength(bytes); // as another process's truncate(1) would
+        }
+    }
+
+    private static IovIter source(int bytes) {
+        return IovIter.kvec(IovIter.Direction.SOURCE, new byte[bytes]);
+    }
+
+    /** Both Archs: the native one catches the SIGBUS itself, the portable one gets the JDK's error. */
+    private void aFileCutShortIsEioNamingTheNewSize(Arch arch) throws Exception {
+        String spec = fx.spec("cut", "size=64K&create=true" + (arch.hasCacheWriteback() ? "&mode=emulated" : ""));
+        PmemDevice d = fx.open(spec, arch);
+        Path file = fx.dir.resolve("cut");
+        cut(file, 2 * PAGE);
+        DaxOperations ops = d.operations();
+        try (var lock = d.readLock()) {
+            MemorySegment addr = ops.directAccess(0, 16, DaxAccessMode.WRITE).addr();
+            DaxException e = assertThrows(DaxException.class,
+                    () -> ops.copyFromIter().orElseThrow().copyFromIter(addr, 4 * PAGE, source(4 * PAGE)));
+            assertEquals(Errno.EIO, e.errno(), e.getMessage());
+            assertTrue(e.getMessage().contains("was cut to " + 2 * PAGE + " bytes"), e.getMessage());
+            if (arch.hasCacheWriteback()) {
+                assertTrue(e.getMessage().contains("device offset " + 2 * PAGE), e.getMessage());
+            }
+            e = assertThrows(DaxException.class, () -> ops.copyToIter().orElseThrow().copyToIter(addr, 4 * PAGE,
+                    IovIter.kvec(IovIter.Direction.DEST, new byte[4 * PAGE])));
+            assertEquals(Errno.EIO, e.errno(), e.getMessage());
+            assertEquals(Errno.EIO, assertThrows(DaxException.class,
+                    () -> ops.zeroPageRange().orElseThrow().zeroPageRange(0, 4)).errno());
+            // the pages still backed work as before
+            byte[] data = new byte[2 * PAGE];
+            java.util.Arrays.fill(data, (byte) 0x5a);
+            ops.copyFromIter().orElseThrow().copyFromIter(addr, data.length, IovIter.kvec(IovIter.Direction.SOURCE, data));
+            byte[] back = new byte[data.length];
+            ops.copyToIter().orElseThrow().copyToIter(addr, back.length, IovIter.kvec(IovIter.Direction.DEST, back));
+            assertArrayEquals(data, back);
+        }
+        ops.flush();
+    }
+
+    @Test
+    void aFileCutShortIsEioNamingTheNewSizeWithTheJvmsArch() throws Exception {
+        aFileCutShortIsEioNamingTheNewSize(Archs.current());
+    }
+
+    @Test
+    void aFileCutShortIsEioNamingTheNewSizeWithThePortableArch() throws Exception {
+        aFileCutShortIsEioNamingTheNewSize(new PortableArch());
+    }
+
+    @Test
+    void poisonFoundByACopyIsEioAndJoinsTheBadBlockList() {
+        PoisoningArch arch = new PoisoningArch();
+        PmemDevice d = fx.open(fx.spec("poison", "size=64K&create=true"), arch);
+        DaxOperations ops = d.operations();
+        MemorySegment addr = ops.directAccess(0, 16, DaxAccessMode.WRITE).addr();
+        arch.poisoned = addr.address() + 7L * PAGE + 100; // inside page 7
+
+        DaxException e = assertThrows(DaxException.class, () -> ops.copyToIter().orElseThrow().copyToIter(
+                addr.asSlice(6L * PAGE, 3L * PAGE), 3L * PAGE, IovIter.kvec(IovIter.Direction.DEST, new byte[3 * PAGE])));
+        assertEquals(Errno.EIO, e.errno());
+        assertTrue(e.getMessage().contains("poisoned media at device offset " + (7L * PAGE + 100)), e.getMessage());
+        assertEquals(List.of(new BadBlocks.Range(7L * PAGE / 512, PAGE / 512)), d.badBlocks().orElseThrow().list());
+        // now known: access to page 7 is refused up front, its neighbours are not
+        assertEquals(Errno.EIO, assertThrows(DaxException.class,
+                () -> ops.directAccess(7, 1, DaxAccessMode.READ)).errno());
+        assertEquals(1, ops.directAccess(6, 1, DaxAccessMode.READ).nrPages());
+        assertEquals(1, ops.directAccess(8, 1, DaxAccessMode.READ).nrPages());
+    }
+
+    @Test
+    void aFaultInTheCallersMemoryIsPassedOnAsItIs() {
+        PoisoningArch arch = new PoisoningArch();
+        PmemDevice d = fx.open(fx.spec("theirs", "size=64K&create=true"), arch);
+        MemorySegment addr = d.operations().directAccess(0, 1, DaxAccessMode.WRITE).addr();
+        MemorySegment src = java.lang.foreign.Arena.ofAuto().allocate(PAGE);
+        arch.poisoned = src.address() + 10; // the source, not the device
+        MemoryFaultException e = assertThrows(MemoryFaultException.class, () -> d.operations().copyFromIter()
+                .orElseThrow().copyFromIter(addr, PAGE, IovIter.ubuf(IovIter.Direction.SOURCE, src)));
+        assertSame(MemoryFaultException.Kind.POISON, e.kind());
+        assertTrue(d.badBlocks().orElseThrow().list().isEmpty(), "the device's media is fine");
+    }
+
+    /** The portable Arch, whose copies find poison at one address (a page's granule). */
+    private static final class PoisoningArch implements Arch {
+        private final PortableArch delegate = new PortableArch();
+        volatile long poisoned = -1;
+
+        @Override
+        public String name() {
+            return "poisoning";
+        }
+
+        @Override
+        public java.util.Map<String, String> features() {
+            return delegate.features();
+        }
+
+        @Override
+        public boolean hasCacheWriteback() {
+            return false;
+        }
+
+        private void touch(MemorySegment a, long aOff, MemorySegment b, long bOff, long bytes) {
+            for (MemorySegment s : new MemorySegment[] {a, b}) {
+                long start = s.address() + (s == a ? aOff : bOff);
+                if (s.isNative() && poisoned >= start && poisoned < start + bytes) {
+                    throw new MemoryFaultException(MemoryFaultException.Kind.POISON, poisoned, PAGE, "poison", null);
+                }
+            }
+        }
+
+        @Override
+        public void copyNocache(MemorySegment src, long srcOffset, MemorySegment dst, long dstOffset, long bytes) {
+            touch(src, srcOffset, dst, dstOffset, bytes);
+            delegate.copyNocache(src, srcOffset, dst, dstOffset, bytes);
+        }
+
+        @Override
+        public void copyFlushcache(MemorySegment src, long srcOffset, MemorySegment dst, long dstOffset, long bytes) {
+            touch(src, srcOffset, dst, dstOffset, bytes);
+            delegate.copyFlushcache(src, srcOffset, dst, dstOffset, bytes);
+        }
+
+        @Override
+        public void copyMc(MemorySegment src, long srcOffset, MemorySegment dst, long dstOffset, long bytes) {
+            touch(src, srcOffset, dst, dstOffset, bytes);
+            delegate.copyMc(src, srcOffset, dst, dstOffset, bytes);
+        }
+
+        @Override
+        public void writeback(MemorySegment segment, long offset, long bytes) {
+            delegate.writeback(segment, offset, bytes);
+        }
+
+        @Override
+        public void fence() {
+            delegate.fence();
+        }
+    }
+}
