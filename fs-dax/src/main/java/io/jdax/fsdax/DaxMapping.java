@@ -22,6 +22,13 @@ import java.lang.foreign.MemorySegment;
  * fails with ENXIO, and the segment either fails on access (its arena is closed) or, for a heap
  * device such as brd, is detached memory the device no longer reads. The mapping also does not
  * follow later changes to the file's extents (truncate, punch hole): map again after those.
+ * <p>
+ * <b>Memory that loses its backing.</b> If the device's own backing shrinks under the mapping
+ * (another process truncates the file behind a {@code pmem:} device, or its filesystem cannot
+ * allocate a page), a load or store through {@link #segment()} on such a page throws the JDK's
+ * {@link InternalError} ("a fault occurred in an unsafe memory access operation"): the JVM goes
+ * on. {@link #persist} over such a range fails with a {@link DaxException} (EIO, or ENOSPC when
+ * the filesystem is full) and never reports it durable.
  */
 public final class DaxMapping {
     private final DaxDevice device;
@@ -79,6 +86,7 @@ public final class DaxMapping {
      * @param length how many bytes
      * @throws DaxException EINVAL for a negative offset or length, ERANGE past the mapping,
      *                      ENXIO after the device closed, EIO if the device could not persist
+     *                      (also when pages of the range lost their backing)
      */
     public void persist(long offset, long length) {
         if (offset < 0 || length < 0) {

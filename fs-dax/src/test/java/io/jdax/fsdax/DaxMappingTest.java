@@ -154,6 +154,38 @@ class DaxMappingTest {
         assertArrayEquals(data, read(f, 0, 4 * PAGE));
     }
 
+    /**
+     * C8 for the DAX mmap path: when the file behind a pmem device is cut under a mapping, a
+     * store through the segment is the JDK's InternalError (the JVM lives) and persist over the
+     * range is a DaxException, never an acknowledgement. In the CPU_CACHE mode (the native Arch's
+     * write-back faults) and in the PAGE_CACHE mode (the flush sees the file shorter).
+     */
+    @Test
+    void aMappingWhoseFileWasCutFailsStoresAndPersists() throws Exception {
+        Arch nativeArch = io.jdax.arch.Archs.current();
+        for (String mode : List.of("emulated", "page_cache")) {
+            if (mode.equals("emulated") && !nativeArch.hasCacheWriteback()) {
+                throw new AssertionError("native-x86 did not load: " + io.jdax.arch.Archs.selection().reason());
+            }
+            java.nio.file.Path file = Fixtures.scratch().resolve("cut-" + mode);
+            DaxDevice d = track(io.jdax.dax.DaxDevices.open("pmem:" + file + "?size=" + 16 * PAGE
+                    + "&create=true&mode=" + mode, mode.equals("emulated") ? nativeArch : new PortableArch()));
+            MemFile f = new MemFs(d).create();
+            write(f, 0, pattern(8 * PAGE, 3));
+            DaxMapping m = f.map(0, 8 * PAGE, DaxAccessMode.WRITE);
+            try (var raf = new java.io.RandomAccessFile(file.toFile(), "rw")) {
+                raf.setLength(2 * PAGE); // another process's truncate(1)
+            }
+            long last = 8L * PAGE - 1;
+            InternalError e = assertThrows(InternalError.class,
+                    () -> m.segment().set(ValueLayout.JAVA_BYTE, last, (byte) 1), mode);
+            assertTrue(e.getMessage().contains("unsafe memory access"), e.getMessage());
+            io.jdax.dax.DaxException p = assertThrows(io.jdax.dax.DaxException.class, m::persist, mode);
+            assertEquals(Errno.EIO, p.errno(), p.getMessage());
+            m.segment().set(ValueLayout.JAVA_BYTE, 0, (byte) 1); // the pages still backed work
+        }
+    }
+
     @Test
     void brdMapsOnlyWhatOneDirectAccessHandsOut() {
         MemFs fs = new MemFs(track(Kind.BRD.open("mapbrd", 8 * PAGE)));

@@ -263,6 +263,27 @@ public final class PmemDevice implements DaxDevice {
                 + " could not back that page", f);
     }
 
+    /**
+     * A page-cache flush syncs by system call anyway, so it also checks that the file still
+     * holds the whole device: pages cut off by another process are gone with whatever was
+     * written to them, and must not be acknowledged as durable. The runs stay dirty.
+     */
+    private void requireWholeFile(List<DirtyRanges.Run> runs) {
+        long fileSize;
+        try {
+            fileSize = file == null ? size : Files.size(file);
+        } catch (IOException e) {
+            fileSize = size; // unknown: msync itself will say what is wrong
+        }
+        if (fileSize < size) {
+            for (DirtyRanges.Run run : runs) {
+                dirty.mark(run.offset(), run.bytes());
+            }
+            throw new DaxException(Errno.EIO, name + ": flush refused: " + file + " was cut to " + fileSize
+                    + " bytes while mapped (truncated by another process?); what was written past that is lost");
+        }
+    }
+
     private long freeSpace() {
         try {
             return Files.getFileStore(file).getUsableSpace();
@@ -443,6 +464,9 @@ public final class PmemDevice implements DaxDevice {
 
         private void msyncDirty() {
             List<DirtyRanges.Run> runs = dirty.drain();
+            if (!runs.isEmpty()) {
+                requireWholeFile(runs);
+            }
             for (int i = 0; i < runs.size(); i++) {
                 DirtyRanges.Run run = runs.get(i);
                 try {

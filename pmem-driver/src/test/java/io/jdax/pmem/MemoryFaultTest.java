@@ -76,7 +76,11 @@ class MemoryFaultTest {
             ops.copyToIter().orElseThrow().copyToIter(addr, back.length, IovIter.kvec(IovIter.Direction.DEST, back));
             assertArrayEquals(data, back);
         }
-        ops.flush();
+        if (d.persistence() == io.jdax.dax.PersistenceMode.PAGE_CACHE) {
+            assertEquals(Errno.EIO, assertThrows(DaxException.class, ops::flush).errno(), "the file no longer holds the device");
+        } else {
+            ops.flush();
+        }
     }
 
     @Test
@@ -87,6 +91,21 @@ class MemoryFaultTest {
     @Test
     void aFileCutShortIsEioNamingTheNewSizeWithThePortableArch() throws Exception {
         aFileCutShortIsEioNamingTheNewSize(new PortableArch());
+    }
+
+    @Test
+    void aPageCacheFlushAfterTheFileWasCutIsEioAndNeverAcknowledges() throws Exception {
+        PmemDevice d = fx.open(fx.spec("pc", "size=64K&create=true&mode=page_cache"), new PortableArch());
+        DaxOperations ops = d.operations();
+        MemorySegment addr = ops.directAccess(8, 1, DaxAccessMode.WRITE).addr();
+        ops.copyFromIter().orElseThrow().copyFromIter(addr, PAGE, source(PAGE));
+        cut(fx.dir.resolve("pc"), 4 * PAGE); // page 8, written but not flushed, is gone
+        for (int attempt = 0; attempt < 2; attempt++) {
+            DaxException e = assertThrows(DaxException.class, ops::flush);
+            assertEquals(Errno.EIO, e.errno());
+            assertTrue(e.getMessage().contains("was cut to " + 4 * PAGE + " bytes"), e.getMessage());
+        }
+        assertTrue(d.dirtyPages() > 0, "what was not synced stays dirty");
     }
 
     @Test
