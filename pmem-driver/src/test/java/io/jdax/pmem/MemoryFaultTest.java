@@ -47,9 +47,12 @@ class MemoryFaultTest {
         return IovIter.kvec(IovIter.Direction.SOURCE, new byte[bytes]);
     }
 
-    /** Both Archs: the native one catches the SIGBUS itself, the portable one gets the JDK's error. */
-    private void aFileCutShortIsEioNamingTheNewSize(Arch arch) throws Exception {
-        String spec = fx.spec("cut", "size=64K&create=true" + (arch.hasCacheWriteback() ? "&mode=emulated" : ""));
+    /** The native Arch catches the SIGBUS itself, under the copy that faulted. */
+    @Test
+    void aFileCutShortIsEioNamingTheNewSize() throws Exception {
+        Arch arch = Archs.current();
+        assertTrue(arch.hasCacheWriteback(), "native-x86 did not load: " + Archs.selection().reason());
+        String spec = fx.spec("cut", "size=64K&create=true&mode=emulated");
         PmemDevice d = fx.open(spec, arch);
         Path file = fx.dir.resolve("cut");
         cut(file, 2 * PAGE);
@@ -60,9 +63,7 @@ class MemoryFaultTest {
                     () -> ops.copyFromIter().orElseThrow().copyFromIter(addr, 4 * PAGE, source(4 * PAGE)));
             assertEquals(Errno.EIO, e.errno(), e.getMessage());
             assertTrue(e.getMessage().contains("was cut to " + 2 * PAGE + " bytes"), e.getMessage());
-            if (arch.hasCacheWriteback()) {
-                assertTrue(e.getMessage().contains("device offset " + 2 * PAGE), e.getMessage());
-            }
+            assertTrue(e.getMessage().contains("device offset " + 2 * PAGE), e.getMessage());
             e = assertThrows(DaxException.class, () -> ops.copyToIter().orElseThrow().copyToIter(addr, 4 * PAGE,
                     IovIter.kvec(IovIter.Direction.DEST, new byte[4 * PAGE])));
             assertEquals(Errno.EIO, e.errno(), e.getMessage());
@@ -76,21 +77,55 @@ class MemoryFaultTest {
             ops.copyToIter().orElseThrow().copyToIter(addr, back.length, IovIter.kvec(IovIter.Direction.DEST, back));
             assertArrayEquals(data, back);
         }
-        if (d.persistence() == io.jdax.dax.PersistenceMode.PAGE_CACHE) {
-            assertEquals(Errno.EIO, assertThrows(DaxException.class, ops::flush).errno(), "the file no longer holds the device");
-        } else {
-            ops.flush();
+        ops.flush();
+    }
+
+    /**
+     * The portable Arch copies in Java, where the JDK reports the fault as an InternalError — which
+     * it may deliver a little after the access (an asynchronous exception), so it cannot always be
+     * turned into a DaxException. What holds: the JVM lives, nothing but those two is thrown, the
+     * backed pages work, and a page-cache flush refuses to acknowledge.
+     */
+    @Test
+    void withThePortableArchACutFileIsAnErrorAndTheFlushRefuses() throws Exception {
+        PmemDevice d = fx.open(fx.spec("cutp", "size=64K&create=true"), new PortableArch());
+        assertEquals(io.jdax.dax.PersistenceMode.PAGE_CACHE, d.persistence());
+        cut(fx.dir.resolve("cutp"), 2 * PAGE);
+        DaxOperations ops = d.operations();
+        List<Throwable> seen = new java.util.ArrayList<>();
+        MemorySegment addr = ops.directAccess(0, 16, DaxAccessMode.WRITE).addr();
+        for (int i = 0; i < 3; i++) {
+            try {
+                ops.copyFromIter().orElseThrow().copyFromIter(addr, 4 * PAGE, source(4 * PAGE));
+                settle();
+            } catch (DaxException | InternalError e) {
+                seen.add(e);
+            }
+            try {
+                ops.copyToIter().orElseThrow().copyToIter(addr, 4 * PAGE, IovIter.kvec(IovIter.Direction.DEST,
+                        new byte[4 * PAGE]));
+                settle();
+            } catch (DaxException | InternalError e) {
+                seen.add(e);
+            }
         }
+        assertTrue(seen.size() >= 6, "every access over the cut pages failed: " + seen);
+        for (Throwable t : seen) {
+            if (t instanceof DaxException e) {
+                assertEquals(Errno.EIO, e.errno(), e.getMessage());
+            }
+        }
+        byte[] back = new byte[PAGE];
+        ops.copyToIter().orElseThrow().copyToIter(addr, PAGE, IovIter.kvec(IovIter.Direction.DEST, back));
+        assertEquals(Errno.EIO, assertThrows(DaxException.class, ops::flush).errno());
     }
 
-    @Test
-    void aFileCutShortIsEioNamingTheNewSizeWithTheJvmsArch() throws Exception {
-        aFileCutShortIsEioNamingTheNewSize(Archs.current());
-    }
-
-    @Test
-    void aFileCutShortIsEioNamingTheNewSizeWithThePortableArch() throws Exception {
-        aFileCutShortIsEioNamingTheNewSize(new PortableArch());
+    /** Gives a late InternalError the safepoint polls it waits for, inside the caller's try. */
+    private static void settle() {
+        for (int i = 0; i < 1000; i++) {
+            Thread.onSpinWait();
+        }
+        Thread.yield();
     }
 
     @Test
