@@ -66,8 +66,9 @@ public interface Arch {
     /**
      * The kernel's {@code copy_mc}: a plain copy (cached stores, no write-back) made to survive
      * a fault on either side, for reads of device memory, which may be poisoned. The default
-     * copies in Java, where the JDK turns a fault into an error that becomes a
-     * {@link MemoryFaultException} of unknown address.
+     * copies in Java, where the JDK reports a fault as an {@link InternalError}, made a
+     * {@link MemoryFaultException} of unknown address when it arrives inside the copy (it may
+     * come a little later: see {@link MemoryFaultException#copy}).
      */
     default void copyMc(MemorySegment src, long srcOffset, MemorySegment dst, long dstOffset, long bytes) {
         Ranges.check(src, srcOffset, bytes);

@@ -80,7 +80,10 @@ public final class MemoryFaultException extends DaxException {
     /**
      * {@link MemorySegment#copy(MemorySegment, long, MemorySegment, long, long)} in which a fault
      * of mapped memory, which the JDK reports as an {@link InternalError}, becomes a
-     * MemoryFaultException naming the range. For Arch implementations that copy in Java.
+     * MemoryFaultException naming the range. For Arch implementations that copy in Java. Best
+     * effort: the JDK may deliver that error asynchronously, at a safepoint poll after the access,
+     * and then it surfaces as the InternalError a little later (the JVM lives either way); only
+     * native routines report every fault under the call that made it.
      */
     public static void copy(MemorySegment src, long srcOffset, MemorySegment dst, long dstOffset, long bytes) {
         try {
