@@ -25,6 +25,7 @@
  *   static native int  copyFlushcacheTraced(long dst, long src, long n, long[] lines);
  *   static native int  writeback(long addr, long n);
  *   static native void fence();
+ *   static native boolean membarrier();
  *   static native long faultAddress();
  *   static native int  faultHandler();
  *   static native int  simulateFault(long addr, int code, int lsb);
@@ -41,7 +42,10 @@
 #include <cpuid.h>
 #include <immintrin.h>
 #include <jni.h>
+#include <linux/membarrier.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "jdax_fault.h"
 #include "jdax_x86.h"
@@ -272,11 +276,29 @@ static int best(const long *need, int top)
 	return top;
 }
 
+/* ---- the process-wide barrier (membarrier(2)) for device read sides ---- */
+
+static int membarrier_ok;
+
+static void membarrier_init(void)
+{
+	long cmds = syscall(SYS_membarrier, MEMBARRIER_CMD_QUERY, 0, 0);
+	if (cmds > 0 && (cmds & MEMBARRIER_CMD_PRIVATE_EXPEDITED) &&
+	    syscall(SYS_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0, 0) == 0)
+		membarrier_ok = 1;
+}
+
+int jdax_membarrier(void)
+{
+	return membarrier_ok && syscall(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0) == 0;
+}
+
 __attribute__((constructor))
 static void init(void)
 {
 	features = probe();
 	jdax_fault_init();
+	membarrier_init();
 	__atomic_store_n(&config, pack(best(wb_need, JDAX_FLUSH_CLWB),
 	                               best(nt_need, JDAX_COPY_AVX512),
 	                               JDAX_DEFAULT_THRESHOLD, JDAX_DEFAULT_HEAD_ALIGN),
@@ -607,6 +629,12 @@ JNIEXPORT jint JNICALL Java_io_jdax_x86_X86Native_writeback(JNIEnv *env, jclass 
 {
 	(void)env, (void)cls;
 	return jdax_g_writeback(PTR(addr), 0, (size_t)n);
+}
+
+JNIEXPORT jboolean JNICALL Java_io_jdax_x86_X86Native_membarrier(JNIEnv *env, jclass cls)
+{
+	(void)env, (void)cls;
+	return (jboolean)jdax_membarrier();
 }
 
 JNIEXPORT jlong JNICALL Java_io_jdax_x86_X86Native_faultAddress(JNIEnv *env, jclass cls)

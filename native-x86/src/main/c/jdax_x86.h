@@ -66,6 +66,9 @@ size_t jdax_copy_flushcache_traced(void *dst, const void *src, size_t n,
                                    uintptr_t *lines, size_t cap);
 void jdax_writeback(const void *addr, size_t n);
 JDAX_EXPORT void jdax_fence(void);
+/* membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED): a full fence on every running
+ * thread of the process; 1 if it ran, 0 where the kernel does not offer it. */
+JDAX_EXPORT int jdax_membarrier(void);
 
 /*
  * The guarded routines, one per primitive that touches memory it is given:

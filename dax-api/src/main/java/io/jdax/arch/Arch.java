@@ -76,18 +76,35 @@ public interface Arch {
         MemoryFaultException.copy(src, srcOffset, dst, dstOffset, bytes);
     }
 
-    /** {@code copy_to_iter} with {@link #copyMc}: the read a pmem driver provides as its {@code copyToIter}. */
-    default long copyToIterMc(MemorySegment addr, long bytes, IovIter iter) {
-        return iter.copyToIter(addr, bytes, this::copyMc);
+    /**
+     * Runs a full memory barrier on every thread of the process ({@code membarrier(2)}): when it
+     * returns, each running thread has passed a full fence since the call began. Device read sides
+     * use it so their readers need no fence of their own (DESIGN.md C11).
+     *
+     * @return true if it ran; false if this Arch cannot (then readers fence themselves)
+     */
+    default boolean processBarrier() {
+        return false;
     }
 
-    /** {@code copy_from_iter_nocache}: the fs-dax fallback when a device has no {@code copyFromIter}. */
-    default long copyFromIterNocache(MemorySegment addr, long bytes, IovIter iter) {
-        return iter.copyFromIter(addr, bytes, this::copyNocache);
+    /**
+     * {@code copy_to_iter} with {@link #copyMc}: the read a pmem driver provides as its
+     * {@code copyToIter}, and the core's fallback read.
+     */
+    default long copyToIterMc(MemorySegment src, long srcOffset, long bytes, IovIter iter) {
+        return iter.copyToIter(src, srcOffset, bytes, this::copyMc);
     }
 
-    /** {@code copy_from_iter_flushcache}: the durable copy a pmem driver provides as its {@code copyFromIter}. */
-    default long copyFromIterFlushcache(MemorySegment addr, long bytes, IovIter iter) {
-        return iter.copyFromIter(addr, bytes, this::copyFlushcache);
+    /** {@code copy_from_iter_nocache}: the core's fallback write for devices that need no write-back. */
+    default long copyFromIterNocache(MemorySegment dst, long dstOffset, long bytes, IovIter iter) {
+        return iter.copyFromIter(dst, dstOffset, bytes, this::copyNocache);
+    }
+
+    /**
+     * {@code copy_from_iter_flushcache}: the durable copy a pmem driver provides as its
+     * {@code copyFromIter}, and the core's fallback write for CPU_CACHE devices.
+     */
+    default long copyFromIterFlushcache(MemorySegment dst, long dstOffset, long bytes, IovIter iter) {
+        return iter.copyFromIter(dst, dstOffset, bytes, this::copyFlushcache);
     }
 }

@@ -16,13 +16,16 @@ import io.jdax.arch.Arch;
  *   <li>{@link #open} validates the whole specification (use
  *       {@link DeviceSpec#requireKnownParams}) and fails with a {@link DaxException} naming the
  *       problem, leaving nothing half-made.</li>
+ *   <li>{@link #open} returns a {@link DaxDevice} made from the driver's {@link DaxOperations}
+ *       ({@code new DaxDevice(info, arch, ops)}, or a subclass adding what is the driver's own):
+ *       the core owns lifetime, read locks, range checks and the chunk loop, so the driver's
+ *       operations are only its own work.</li>
  *   <li>The device does every cache operation through the {@link Arch} it is given, never by
  *       its own means: that is how the power-fail simulator observes it.</li>
- *   <li>Use {@link DeviceGate} for the close-while-busy rules of {@link DaxDevice}.</li>
- *   <li>Never hand native code an address that was not checked against a live segment.</li>
+ *   <li>Never hand native code an address of memory the driver does not own.</li>
  * </ul>
- * The framework does the rest: spec parsing, driver selection, the fallback copy paths, the
- * iterators, and (in fs-dax) the extent and chunk loops.
+ * The framework does the rest: spec parsing, driver selection, the device core (C11), the
+ * fallback copy paths, the iterators, and (in fs-dax) the extent loop.
  */
 public interface DaxDriver {
 

@@ -6,93 +6,120 @@ import java.lang.foreign.MemorySegment;
 import java.util.Optional;
 
 /**
- * A device's operations table, the kernel's {@code struct dax_operations} (contract C2). Only
- * {@link #directAccess} and {@link #flush} are required. The copy operations are optional, as
- * function pointers are in the kernel: where a device leaves one out, the framework uses the
- * plain fallback, chosen once per I/O.
+ * A driver's operations table, the kernel's {@code struct dax_operations} (contracts C2, C11): what
+ * a driver implements and hands to the core with its {@link DaxDevice}. Only {@link #directAccess}
+ * and {@link #flush} are required; the copy operations are optional, as function pointers are in
+ * the kernel, and the core uses its fallbacks where one is left out.
  * <p>
- * Every operation may be called from many threads at once, on the same or different pages.
- * After the device is closed every operation fails with {@link Errno#ENXIO}; none may crash.
+ * <b>What the core guarantees.</b> It calls these only while the device is alive, inside its read
+ * side (close waits for every call to return before {@link #release}), with arguments it has
+ * checked: pages and byte ranges lie on the device, counts are at least one, and a copy's
+ * {@code memory} and {@code offset} are exactly what this driver's {@code directAccess} answered
+ * (plus an offset within the pages it reported). A driver checks nothing of that again and holds
+ * no lock of its own for it. It may be called by many threads at once.
+ * <p>
+ * <b>What a driver must do.</b> Every copy, write-back and fence through the device's
+ * {@link io.jdax.arch.Arch} (that is how the power-fail simulator observes it); no native code fed
+ * with an address that is not memory it owns; errors as {@link DaxException} with an
+ * {@link Errno} that says what happened.
  */
 public interface DaxOperations {
 
     /**
-     * Translates a page offset to device memory ({@code dax_direct_access}).
+     * The driver's {@code direct_access}: finds device memory for the pages from {@code pgoff}.
      *
-     * @param pgoff   the first page wanted, {@code 0 <= pgoff < nrPages of the device}
-     * @param nrPages how many pages the caller would like, at least one
+     * @param pgoff   the first page, on the device
+     * @param nrPages the pages wanted, {@code 1 <= nrPages <=} the pages left on the device
      * @param mode    what the caller will do with the memory
-     * @return the memory at {@code pgoff} and how many contiguous pages it covers: at least one,
-     *         never more than asked; callers loop for the rest
-     * @throws DaxException EINVAL for {@code pgoff < 0} or {@code nrPages < 1}; ERANGE for a page
-     *                      past the end; EIO for a range holding a bad block unless {@code mode}
-     *                      is {@link DaxAccessMode#RECOVERY_WRITE}; ENXIO after close
+     * @param kaddr   set to the memory of page {@code pgoff} ({@link Kaddr#set})
+     * @return how many contiguous pages follow from there: at least one, at most {@code nrPages}
+     * @throws DaxException EIO for a range holding a bad block unless {@code mode} is
+     *                      {@link DaxAccessMode#RECOVERY_WRITE} (then: the pages before the first
+     *                      bad sector, at least one)
      */
-    DirectAccess directAccess(long pgoff, long nrPages, DaxAccessMode mode);
+    long directAccess(long pgoff, long nrPages, DaxAccessMode mode, Kaddr kaddr);
 
     /**
      * The device's own write path ({@code dax_copy_from_iter}), e.g. pmem's durable copy. When
-     * empty, fs-dax writes with {@link io.jdax.arch.Arch#copyFromIterNocache}.
+     * empty, the core copies with {@link io.jdax.arch.Arch#copyFromIterFlushcache} for a
+     * {@link PersistenceMode#CPU_CACHE} device and {@link io.jdax.arch.Arch#copyFromIterNocache}
+     * otherwise (DESIGN.md C11).
      */
     default Optional<CopyFromIter> copyFromIter() {
         return Optional.empty();
     }
 
     /**
-     * The device's own read path ({@code dax_copy_to_iter}), e.g. one that refuses poisoned
-     * memory. When empty, fs-dax reads with {@link IovIter#copyToIter(MemorySegment, long)}.
+     * The device's own read path ({@code dax_copy_to_iter}), e.g. one that refuses poisoned memory.
+     * When empty, the core reads with {@link io.jdax.arch.Arch#copyToIterMc}.
      */
     default Optional<CopyToIter> copyToIter() {
         return Optional.empty();
     }
 
     /**
-     * Zeroes whole pages durably ({@code dax_zero_page_range}). When empty, the framework stores
-     * zeros through {@link #directAccess} and the device's copy path.
+     * Zeroes whole pages durably ({@code dax_zero_page_range}). When empty, the core stores zeros
+     * through {@link #directAccess} and the write path.
      */
     default Optional<ZeroPageRange> zeroPageRange() {
         return Optional.empty();
     }
 
     /**
-     * A write that repairs poisoned memory ({@code dax_recovery_write}), used on memory obtained
-     * with {@link DaxAccessMode#RECOVERY_WRITE}. Empty for devices without bad-block support.
+     * A write that repairs poisoned memory ({@code dax_recovery_write}), on memory answered for
+     * {@link DaxAccessMode#RECOVERY_WRITE}. Empty for devices without bad-block support.
      */
     default Optional<CopyFromIter> recoveryWrite() {
         return Optional.empty();
     }
 
     /**
-     * The durability point ({@code dax_flush} / {@code nvdimm_flush}): when it returns, every
-     * byte written before it through this device's copy operations survives power loss, for
-     * devices that persist at all ({@link PersistenceMode}).
+     * Makes stores made through {@code directAccess} memory in a byte range durable
+     * ({@code dax_flush}: {@code pmem_persist}/{@code msync}). When empty, the core writes the
+     * range back and fences for a {@link PersistenceMode#CPU_CACHE} device, calls {@link #flush}
+     * for a {@link PersistenceMode#PAGE_CACHE} one, and does nothing for a volatile one.
+     */
+    default Optional<FlushRange> flushRange() {
+        return Optional.empty();
+    }
+
+    /**
+     * The durability point ({@code nvdimm_flush}): when it returns, every byte written before it
+     * through the device's copy operations survives power loss, for devices that persist at all.
      *
-     * @throws DaxException EIO if the device could not make the data durable; ENXIO after close
+     * @throws DaxException EIO if the data could not be made durable
      */
     void flush();
+
+    /**
+     * Releases the device's memory (unmap, free). Called once, by {@link DaxDevice#close()},
+     * after every caller has left: nothing can touch the memory afterwards.
+     */
+    default void release() {
+    }
 
     /** Copies from an iterator into device memory. */
     @FunctionalInterface
     interface CopyFromIter {
         /**
-         * Copies up to {@code bytes} from {@code iter} to {@code addr} (memory from
-         * {@link #directAccess}), advancing the iterator.
+         * Copies up to {@code bytes} from {@code iter} to {@code offset} of {@code memory},
+         * advancing the iterator.
          *
          * @return the bytes copied, {@code min(bytes, iter.count())}; fewer only on a fault
          */
-        long copyFromIter(MemorySegment addr, long bytes, IovIter iter);
+        long copyFromIter(MemorySegment memory, long offset, long bytes, IovIter iter);
     }
 
     /** Copies from device memory into an iterator. */
     @FunctionalInterface
     interface CopyToIter {
         /**
-         * Copies up to {@code bytes} from {@code addr} (memory from {@link #directAccess}) into
-         * {@code iter}, advancing the iterator.
+         * Copies up to {@code bytes} from {@code offset} of {@code memory} into {@code iter},
+         * advancing the iterator.
          *
          * @return the bytes copied
          */
-        long copyToIter(MemorySegment addr, long bytes, IovIter iter);
+        long copyToIter(MemorySegment memory, long offset, long bytes, IovIter iter);
     }
 
     /** Zeroes whole pages. */
@@ -100,5 +127,12 @@ public interface DaxOperations {
     interface ZeroPageRange {
         /** Zeroes {@code nrPages} pages from {@code pgoff}, durably for a persistent device. */
         void zeroPageRange(long pgoff, long nrPages);
+    }
+
+    /** Makes a byte range durable. */
+    @FunctionalInterface
+    interface FlushRange {
+        /** Makes the stores to device bytes {@code [pos, pos + bytes)} durable. */
+        void flushRange(long pos, long bytes);
     }
 }

@@ -249,8 +249,40 @@ public abstract sealed class IovIter permits IovIter.User, IovIter.Kvec, IovIter
      * @return the bytes copied: {@code min(bytes, count())}
      */
     public final long copyFromIter(MemorySegment addr, long bytes, SegmentCopy copy) {
+        return copyFromIter(addr, 0, bytes, copy);
+    }
+
+    /**
+     * Copies up to {@code bytes} from this SOURCE iterator to {@code dst} from {@code dstOffset}
+     * on, with {@code copy} doing each contiguous run. Advances the iterator by what was copied,
+     * also when a run throws. Allocates nothing.
+     *
+     * @return the bytes copied: {@code min(bytes, count())}
+     * @throws DaxException EINVAL for a negative count or a DEST iterator; ERANGE if the bytes do
+     *                      not fit {@code dst}; EFAULT for a closed segment, before any byte moves
+     */
+    public final long copyFromIter(MemorySegment dst, long dstOffset, long bytes, SegmentCopy copy) {
         requireDirection(Direction.SOURCE, "copyFromIter");
-        return walk(prepare(addr, bytes), (seg, segOffset, done, len) -> copy.copy(seg, segOffset, addr, done, len));
+        long n = prepare(dst, dstOffset, bytes);
+        long done = 0;
+        try {
+            while (done < n) {
+                MemorySegment s = segs[idx];
+                long len = Math.min(s.byteSize() - segOff, n - done);
+                if (len > 0) {
+                    copy.copy(s, segOff, dst, dstOffset + done, len);
+                    done += len;
+                    segOff += len;
+                } else {
+                    idx++;
+                    segOff = 0;
+                }
+            }
+        } finally {
+            consumed += done;
+            count -= done;
+        }
+        return n;
     }
 
     /**
@@ -260,7 +292,7 @@ public abstract sealed class IovIter permits IovIter.User, IovIter.Kvec, IovIter
      * @return the bytes copied: {@code min(bytes, count())}
      */
     public final long copyToIter(MemorySegment addr, long bytes) {
-        return copyToIter(addr, bytes, MemorySegment::copy);
+        return copyToIter(addr, 0, bytes, MemorySegment::copy);
     }
 
     /**
@@ -270,8 +302,39 @@ public abstract sealed class IovIter permits IovIter.User, IovIter.Kvec, IovIter
      * @return the bytes copied: {@code min(bytes, count())}
      */
     public final long copyToIter(MemorySegment addr, long bytes, SegmentCopy copy) {
+        return copyToIter(addr, 0, bytes, copy);
+    }
+
+    /**
+     * Copies up to {@code bytes} from {@code src} at {@code srcOffset} into this DEST iterator,
+     * with {@code copy} doing each contiguous run. Advances the iterator by what was copied, also
+     * when a run throws. Allocates nothing.
+     *
+     * @return the bytes copied: {@code min(bytes, count())}
+     * @throws DaxException as {@link #copyFromIter(MemorySegment, long, long, SegmentCopy)}
+     */
+    public final long copyToIter(MemorySegment src, long srcOffset, long bytes, SegmentCopy copy) {
         requireDirection(Direction.DEST, "copyToIter");
-        return walk(prepare(addr, bytes), (seg, segOffset, done, len) -> copy.copy(addr, done, seg, segOffset, len));
+        long n = prepare(src, srcOffset, bytes);
+        long done = 0;
+        try {
+            while (done < n) {
+                MemorySegment s = segs[idx];
+                long len = Math.min(s.byteSize() - segOff, n - done);
+                if (len > 0) {
+                    copy.copy(src, srcOffset + done, s, segOff, len);
+                    done += len;
+                    segOff += len;
+                } else {
+                    idx++;
+                    segOff = 0;
+                }
+            }
+        } finally {
+            consumed += done;
+            count -= done;
+        }
+        return n;
     }
 
     /**
@@ -322,13 +385,13 @@ public abstract sealed class IovIter permits IovIter.User, IovIter.Kvec, IovIter
 
     // ---- checks
 
-    private long prepare(MemorySegment addr, long bytes) {
+    private long prepare(MemorySegment addr, long offset, long bytes) {
         Objects.requireNonNull(addr, "addr");
         requireNonNegative(bytes, "copy");
         long n = Math.min(bytes, count);
-        if (n > addr.byteSize()) {
-            throw new DaxException(Errno.ERANGE, "copy of " + n + " bytes does not fit the " + addr.byteSize()
-                    + "-byte segment " + addr);
+        if (offset < 0 || offset > addr.byteSize() - n) {
+            throw new DaxException(Errno.ERANGE, "copy of " + n + " bytes at offset " + offset + " does not fit the "
+                    + addr.byteSize() + "-byte segment " + addr);
         }
         if (!addr.scope().isAlive()) {
             throw new DaxException(Errno.EFAULT, "segment " + addr + " belongs to a closed arena");

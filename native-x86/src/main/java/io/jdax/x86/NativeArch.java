@@ -3,6 +3,7 @@ package io.jdax.x86;
 import io.jdax.arch.Arch;
 import io.jdax.arch.MemoryFaultException;
 import io.jdax.arch.Ranges;
+import io.jdax.uio.IovIter;
 
 import java.lang.foreign.MemorySegment;
 import java.util.LinkedHashMap;
@@ -68,6 +69,10 @@ public final class NativeArch implements Arch {
     private final String origin;
     private final HeapCopy heapCopy;
     private final NativeCalls calls;
+    // The copies the iterator methods hand to IovIter, made once (a method reference per call allocates).
+    private final IovIter.SegmentCopy nocache = this::copyNocache;
+    private final IovIter.SegmentCopy flushcache = this::copyFlushcache;
+    private final IovIter.SegmentCopy mc = this::copyMc;
 
     NativeArch(String origin, HeapCopy heapCopy, NativeCalls calls) {
         this.origin = origin;
@@ -122,6 +127,8 @@ public final class NativeArch implements Arch {
                 + HEAP_COPY_PROPERTY + ")");
         f.put("call", calls.id() + ": " + calls.describe() + " (" + CALL_PROPERTY + ")");
         f.put("faults", faultHandlerNote());
+        f.put("process barrier", X86Native.membarrier() ? "membarrier(PRIVATE_EXPEDITED): device read sides take no fence"
+                : "none (membarrier not offered): device read sides fence on entry");
         f.put("cpu", cpuFeatureNames(X86Native.cpuFeatures()));
         f.put("library", origin);
         return f;
@@ -229,6 +236,26 @@ public final class NativeArch implements Arch {
     @Override
     public void fence() {
         calls.fence();
+    }
+
+    @Override
+    public boolean processBarrier() {
+        return X86Native.membarrier();
+    }
+
+    @Override
+    public long copyFromIterNocache(MemorySegment dst, long dstOffset, long bytes, IovIter iter) {
+        return iter.copyFromIter(dst, dstOffset, bytes, nocache);
+    }
+
+    @Override
+    public long copyFromIterFlushcache(MemorySegment dst, long dstOffset, long bytes, IovIter iter) {
+        return iter.copyFromIter(dst, dstOffset, bytes, flushcache);
+    }
+
+    @Override
+    public long copyToIterMc(MemorySegment src, long srcOffset, long bytes, IovIter iter) {
+        return iter.copyToIter(src, srcOffset, bytes, mc);
     }
 
     /**

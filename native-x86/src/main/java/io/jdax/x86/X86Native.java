@@ -55,6 +55,9 @@ final class X86Native {
 
     static native void fence();
 
+    /** A full fence on every running thread of the process (membarrier); false if not offered. */
+    static native boolean membarrier();
+
     /** The address of this thread's last fault in a guarded routine. */
     static native long faultAddress();
 

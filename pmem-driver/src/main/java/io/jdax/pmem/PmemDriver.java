@@ -98,7 +98,7 @@ public final class PmemDriver implements DaxDriver {
         Mapping m = isCharDevice(path)
                 ? DevDax.open(spec, path, size, create, mode, arch, platform)
                 : PmemFile.open(spec, path, size, create, mode, arch, platform);
-        return new PmemDevice(m, spec, arch, platform);
+        return PmemDevice.open(m, spec, arch, platform);
     }
 
     /** Opens {@code path} as device DAX whatever its file type: how tests map a regular file through FFM. */
@@ -106,7 +106,7 @@ public final class PmemDriver implements DaxDriver {
         spec.requireKnownParams(Set.of(PARAM_SIZE, PARAM_MODE));
         Mapping m = DevDax.open(spec, path(spec), spec.size(PARAM_SIZE), false, RequestedMode.of(spec), arch,
                 platform);
-        return new PmemDevice(m, spec, arch, platform);
+        return PmemDevice.open(m, spec, arch, platform);
     }
 
     private static Path path(DeviceSpec spec) {
