@@ -69,7 +69,11 @@ class SmallFilesystemTest {
     @AfterEach
     void unmount() throws Exception {
         for (DaxDevice d : opened) {
-            d.close(); // unmapped, so the mount is not busy
+            try {
+                d.close(); // unmapped, so the mount is not busy
+            } catch (RuntimeException e) {
+                // the test has failed already; the unmount below must happen regardless
+            }
         }
         if (mounted) {
             String out = run(List.of("umount", mnt.toString()));
