@@ -22,14 +22,22 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 /**
  * The few Linux system calls the JDK does not offer, through FFM: {@code open}/{@code close},
- * {@code mmap}/{@code munmap} of a character device (FileChannel cannot map one), and the
- * {@code FS_IOC_FIEMAP} ioctl. Loaded only when device DAX or a pmem block device is used, so
- * plain files never need native access. Constants are those of Linux on x86-64 and arm64.
+ * {@code mmap}/{@code munmap} of a character device (FileChannel cannot map one), the
+ * {@code FS_IOC_FIEMAP} ioctl, and {@code fallocate}/{@code lseek(SEEK_HOLE)} to give a file its
+ * space before it is mapped ({@link FileSpace}). Loaded for device DAX, a pmem block device, and
+ * any file not opened with {@code sparse=true}. Constants are those of Linux on x86-64 and arm64.
  */
 final class LibC {
     static final int O_RDONLY = 0;
     static final int O_RDWR = 2;
     static final int O_CLOEXEC = 0x80000;
+
+    static final int EINTR = 4;
+
+    /** {@code lseek} to the first hole at or after the offset (the end of the file counts as one). */
+    static final int SEEK_HOLE = 4;
+    /** {@code fallocate} mode: allocate, never change the file's size. */
+    static final int FALLOC_FL_KEEP_SIZE = 0x01;
 
     private static final int PROT_NONE = 0;
     private static final int PROT_READ = 1;
@@ -69,6 +77,15 @@ final class LibC {
             LINKER.defaultLookup().find("strerror").orElseThrow(), FunctionDescriptor.of(ADDRESS, JAVA_INT));
 
     private LibC() {
+    }
+
+    /** Looked up on first use, so a C library without fallocate still opens device DAX. */
+    private static final class Space {
+        static final MethodHandle LSEEK = downcall("lseek",
+                FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_INT));
+        // glibc's and musl's fallocate() are the bare system call; posix_fallocate() is not.
+        static final MethodHandle FALLOCATE = downcall("fallocate",
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG));
     }
 
     /**
@@ -127,6 +144,54 @@ final class LibC {
         } catch (Throwable ignored) {
             // the descriptor is gone either way
         }
+    }
+
+    /**
+     * {@code lseek(2)}: the resulting offset, or the negated errno (as the kernel returns it), so
+     * the caller decides what an error means (SEEK_HOLE is EINVAL where a filesystem's lseek predates it).
+     */
+    static long lseek(int fd, long offset, int whence) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment state = a.allocate(CAPTURE);
+            long at = (long) Space.LSEEK.invokeExact(state, fd, offset, whence);
+            return at < 0 ? -errno(state) : at;
+        } catch (LinkageError e) {
+            throw e; // no lseek or no native access: the caller says what that means
+        } catch (Throwable t) {
+            throw new DaxException(Errno.EIO, "lseek: " + t, t);
+        }
+    }
+
+    /**
+     * The Linux {@code fallocate(2)} system call: 0, or the negated errno (ENOSPC, EOPNOTSUPP where
+     * the filesystem cannot allocate ahead, ...). Interrupted calls are retried. Never glibc's
+     * {@code posix_fallocate}: on a filesystem without fallocate it falls back to writing a byte
+     * into every block, which races any other writer of the file and can overwrite its store.
+     */
+    static int fallocate(int fd, int mode, long offset, long length) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment state = a.allocate(CAPTURE);
+            while (true) {
+                int rc = (int) Space.FALLOCATE.invokeExact(state, fd, mode, offset, length);
+                if (rc == 0) {
+                    return 0;
+                }
+                int errno = errno(state);
+                // EINTR: a signal stopped it, and tmpfs gave back what it had taken: try again
+                if (errno != EINTR) {
+                    return -errno;
+                }
+            }
+        } catch (LinkageError e) {
+            throw e; // no fallocate or no native access: the caller says what that means
+        } catch (Throwable t) {
+            throw new DaxException(Errno.EIO, "fallocate: " + t, t);
+        }
+    }
+
+    /** {@code strerror(3)} of a failed call, with the number: "No space left on device (errno 28)". */
+    static String describe(int errno) {
+        return strerror(errno) + " (errno " + errno + ")";
     }
 
     /**
@@ -238,13 +303,17 @@ final class LibC {
 
     /** A DaxException for a failed call: the errno's code when jdax has it, EIO otherwise. */
     static DaxException failure(int errno, String what) {
-        Errno code = Errno.EIO;
+        return new DaxException(code(errno), what + ": " + describe(errno));
+    }
+
+    /** The errno's code when jdax has it, EIO otherwise. */
+    static Errno code(int errno) {
         for (Errno e : Errno.values()) {
             if (e.number() == errno) {
-                code = e;
+                return e;
             }
         }
-        return new DaxException(code, what + ": " + strerror(errno) + " (errno " + errno + ")");
+        return Errno.EIO;
     }
 
     private static String strerror(int errno) {

@@ -20,15 +20,26 @@ import java.util.Set;
  *
  * <h2>Spec</h2>
  * <pre>
- * pmem:PATH[?size=SIZE][&amp;create=true][&amp;mode=auto|cpu_cache|page_cache|volatile]
+ * pmem:PATH[?size=SIZE][&amp;create=true][&amp;sparse=true][&amp;mode=auto|cpu_cache|page_cache|volatile|emulated]
  * </pre>
  * <ul>
  *   <li>{@code PATH} a regular file, or a device DAX character device ({@code /dev/daxX.Y}).</li>
  *   <li>{@value #PARAM_SIZE}: {@code 64M}, {@code 1G}, ... a positive multiple of 4096. Needed
  *       to create a file; for an existing file or device it must equal the actual size (a file is
  *       never truncated or extended).</li>
- *   <li>{@value #PARAM_CREATE}: create the file if it does not exist (mode 0600, sparse, after
- *       checking the filesystem has room for all of it). Default false.</li>
+ *   <li>{@value #PARAM_CREATE}: create the file if it does not exist: mode 0600, all its blocks
+ *       allocated ({@code fallocate}) before it is mapped, so a filesystem without room for it is
+ *       ENOSPC here (EOPNOTSUPP where the filesystem cannot allocate ahead), and the file is
+ *       deleted again. Default false.</li>
+ *   <li>An existing file with holes has them allocated when it is opened (its data stays as it
+ *       is), or is refused with the reason (ENOSPC, EOPNOTSUPP, ...).</li>
+ *   <li>{@value #PARAM_SPARSE}: skip that allocation (and the free-space check at creation), for
+ *       files sparse on purpose, e.g. far larger than the data they will hold. The risk: a store
+ *       into a hole needs a block then, and when the filesystem is full it fails late, with a
+ *       {@link io.jdax.dax.DaxException} ENOSPC from the copy that made it (not a crash; data
+ *       already acknowledged by {@code flush()} is never at risk). Stores made directly into
+ *       {@code directAccess} memory are outside jdax's copies: there the fault is the JDK's to
+ *       report. Default false; device DAX has no holes and ignores it.</li>
  *   <li>{@value #PARAM_MODE}: the persistence wanted (C7); default {@value #MODE_PROPERTY}, else
  *       {@code auto}.
  *       <ul>
@@ -40,6 +51,9 @@ import java.util.Set;
  *         <li>{@code page_cache}: a plain shared mapping (files only).</li>
  *         <li>{@code volatile}: no durability promise, {@code flush()} only fences; the explicit
  *             opt-in to use device DAX with an Arch that cannot write back.</li>
+ *         <li>{@code emulated}: a plain file mapping treated as persistent memory (CPU_CACHE,
+ *             like PMDK's {@code PMEM_IS_PMEM_FORCE=1}): for emulated pmem and benchmarks, never
+ *             for data that must survive.</li>
  *       </ul></li>
  * </ul>
  * The device says which mode it got and why ({@link DaxDevice#persistenceReason()}).
@@ -51,7 +65,9 @@ public final class PmemDriver implements DaxDriver {
     public static final String PARAM_SIZE = "size";
     /** Spec parameter: create a missing file, {@code create=true}. */
     public static final String PARAM_CREATE = "create";
-    /** Spec parameter: the persistence wanted, {@code mode=auto|cpu_cache|page_cache|volatile}. */
+    /** Spec parameter: map a file with its holes, without allocating them, {@code sparse=true}. */
+    public static final String PARAM_SPARSE = "sparse";
+    /** Spec parameter: the persistence wanted, {@code mode=auto|cpu_cache|page_cache|volatile|emulated}. */
     public static final String PARAM_MODE = "mode";
     /**
      * System property giving the default of {@value #PARAM_MODE} for every pmem device, e.g.
@@ -81,23 +97,25 @@ public final class PmemDriver implements DaxDriver {
     @Override
     public String description() {
         return "persistent memory from a file, a DAX filesystem or device DAX: "
-                + "pmem:PATH?size=1G&create=true&mode=auto|cpu_cache|page_cache|volatile (-D" + MODE_PROPERTY + ")";
+                + "pmem:PATH?size=1G&create=true[&sparse=true]&mode=auto|cpu_cache|page_cache|volatile|emulated (-D"
+                + MODE_PROPERTY + ")";
     }
 
     @Override
     public DaxDevice open(DeviceSpec spec, Arch arch) {
         Objects.requireNonNull(arch, "arch");
-        spec.requireKnownParams(Set.of(PARAM_SIZE, PARAM_CREATE, PARAM_MODE));
+        spec.requireKnownParams(Set.of(PARAM_SIZE, PARAM_CREATE, PARAM_SPARSE, PARAM_MODE));
         OptionalLong size = spec.size(PARAM_SIZE);
         if (size.isPresent()) {
             PmemFile.checkSize(spec, size.getAsLong());
         }
         boolean create = spec.flag(PARAM_CREATE, false);
+        boolean sparse = spec.flag(PARAM_SPARSE, false);
         RequestedMode mode = RequestedMode.of(spec);
         Path path = path(spec);
         Mapping m = isCharDevice(path)
                 ? DevDax.open(spec, path, size, create, mode, arch, platform)
-                : PmemFile.open(spec, path, size, create, mode, arch, platform);
+                : PmemFile.open(spec, path, size, create, sparse, mode, arch, platform);
         return PmemDevice.open(m, spec, arch, platform);
     }
 

@@ -31,9 +31,10 @@ import java.util.OptionalLong;
 import java.util.Set;
 
 /**
- * Opens a regular file as a device: creates it if asked (0600, sparse), checks its size, and maps
- * it with MAP_SYNC when that can be made durable, else as a plain shared mapping (C7). Whatever
- * fails leaves nothing behind that this call created.
+ * Opens a regular file as a device: creates it if asked (0600), checks its size, gives it all its
+ * blocks unless it is meant to be sparse ({@link FileSpace}, C8), and maps it with MAP_SYNC when
+ * that can be made durable, else as a plain shared mapping (C7). Whatever fails leaves nothing
+ * behind that this call created.
  */
 final class PmemFile {
     private static final Set<PosixFilePermission> OWNER_ONLY = EnumSet.of(PosixFilePermission.OWNER_READ,
@@ -43,18 +44,18 @@ final class PmemFile {
     private PmemFile() {
     }
 
-    static Mapping open(DeviceSpec spec, Path path, OptionalLong size, boolean create, RequestedMode mode, Arch arch,
-                        Platform platform) {
+    static Mapping open(DeviceSpec spec, Path path, OptionalLong size, boolean create, boolean sparse,
+                        RequestedMode mode, Arch arch, Platform platform) {
         String name = path.toString();
         if (Files.isDirectory(path)) {
             throw new DaxException(Errno.EISDIR, "pmem " + name + " is a directory: give a file");
         }
         boolean created = false;
         if (!Files.exists(path)) {
-            created = create(spec, path, size, create);
+            created = create(spec, path, size, create, sparse);
         }
         try {
-            return map(spec, path, size, created, mode, arch, platform);
+            return map(spec, path, size, created, sparse, mode, arch, platform);
         } catch (RuntimeException | Error e) {
             if (created) {
                 deleteQuietly(path, e);
@@ -63,8 +64,11 @@ final class PmemFile {
         }
     }
 
-    /** Creates the file sparse, with its final size; false if another opener created it first. */
-    private static boolean create(DeviceSpec spec, Path path, OptionalLong size, boolean create) {
+    /**
+     * Creates the file with its final size, all of it allocated unless {@code sparse}; false if
+     * another opener created it first.
+     */
+    private static boolean create(DeviceSpec spec, Path path, OptionalLong size, boolean create, boolean sparse) {
         String name = path.toString();
         Path parent = path.toAbsolutePath().getParent();
         if (!create) {
@@ -78,19 +82,26 @@ final class PmemFile {
         long bytes = size.orElseThrow(() -> new DaxException(Errno.EINVAL, "device spec '" + spec
                 + "': creating " + name + " needs a size, e.g. size=64M"));
         checkSize(spec, bytes);
-        FileStore store;
-        long free;
-        try {
-            store = Files.getFileStore(parent);
-            free = store.getUsableSpace();
-        } catch (IOException e) {
-            throw new DaxException(Errno.EIO, "cannot create pmem " + name + ": " + e, e);
-        }
-        // A sparse file larger than the free space maps fine and then dies of SIGBUS when written.
-        if (bytes > free) {
-            throw new DaxException(Errno.ENOSPC, "cannot create pmem " + name + " of " + Sizes.format(bytes)
-                    + ": only " + Sizes.format(free) + " (" + free + " bytes) free on " + store.name()
-                    + " (" + store.type() + ")");
+        if (!sparse) {
+            // The early, friendly check; the fallocate below is the guarantee (others may fill the
+            // filesystem in between). A file meant to be sparse may be larger than the free space.
+            // A filesystem of no stated size (ramfs) says nothing here: fallocate decides.
+            FileStore store;
+            long free;
+            long total;
+            try {
+                store = Files.getFileStore(parent);
+                free = store.getUsableSpace();
+                total = store.getTotalSpace();
+            } catch (IOException e) {
+                throw new DaxException(Errno.EIO, "cannot create pmem " + name + ": " + e, e);
+            }
+            if (total > 0 && bytes > free) {
+                throw new DaxException(Errno.ENOSPC, "cannot create pmem " + name + " of " + Sizes.format(bytes)
+                        + ": only " + Sizes.format(free) + " (" + free + " bytes) free on " + store.name()
+                        + " (" + store.type() + "). Free some space or ask for less, or "
+                        + FileSpace.SPARSE_WAY_OUT);
+            }
         }
         try {
             Files.createFile(path, PosixFilePermissions.asFileAttribute(OWNER_ONLY));
@@ -112,11 +123,19 @@ final class PmemFile {
             deleteQuietly(path, failure);
             throw failure;
         }
+        if (!sparse) {
+            try {
+                FileSpace.allocateNew(path, bytes);
+            } catch (RuntimeException | Error e) {
+                deleteQuietly(path, e);
+                throw e;
+            }
+        }
         return true;
     }
 
-    private static Mapping map(DeviceSpec spec, Path path, OptionalLong size, boolean created, RequestedMode mode,
-                               Arch arch, Platform platform) {
+    private static Mapping map(DeviceSpec spec, Path path, OptionalLong size, boolean created, boolean sparse,
+                               RequestedMode mode, Arch arch, Platform platform) {
         String name = path.toString();
         if (!Files.isRegularFile(path)) {
             throw new DaxException(Errno.EINVAL, "pmem " + name + " is neither a regular file nor a device DAX "
@@ -132,6 +151,10 @@ final class PmemFile {
             if (actual <= 0 || actual % DaxDevice.PAGE_SIZE != 0) {
                 throw new DaxException(Errno.EINVAL, "pmem " + name + " is " + actual + " bytes, not a positive "
                         + "multiple of the " + DaxDevice.PAGE_SIZE + "-byte page");
+            }
+            // Before the extents are read for bad blocks: a hole has none, its new blocks do.
+            if (!sparse && !created) {
+                FileSpace.fillHoles(path, actual);
             }
             BadBlockSource badBlocks = badBlockSource(path, platform);
             List<BadBlocks.Range> initial = readBadBlocks(name, badBlocks, actual);

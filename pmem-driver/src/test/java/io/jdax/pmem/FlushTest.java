@@ -40,7 +40,7 @@ class FlushTest {
             raf.setLength(1L << 40); // sparse, beyond tmpfs's free space: only the pages written cost anything
         }
         CountingArch arch = new CountingArch(new PortableArch());
-        PmemDevice d = fx.open(fx.spec("tib", ""), arch);
+        PmemDevice d = fx.open(fx.spec("tib", "sparse=true"), arch); // sparse on purpose: never allocate it
         assertEquals(1L << 40, d.size());
         long at = (512L << 30) + 100; // 4 KiB from here straddles two pages
         Iters.write(d.operations(), at, IovIter.kvec(IovIter.Direction.SOURCE, new byte[4096]));

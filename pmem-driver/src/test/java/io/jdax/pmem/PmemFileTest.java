@@ -123,16 +123,23 @@ class PmemFileTest {
     }
 
     @Test
-    void aCreatedFileIsOwnerOnlyAndSparse() throws Exception {
-        fx.open(fx.spec("sparse", "size=1G&create=true"), new PortableArch());
+    void aCreatedFileIsOwnerOnlyAndAllocated() throws Exception {
+        fx.open(fx.spec("full", "size=16M&create=true"), new PortableArch());
+        Path f = fx.dir.resolve("full");
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(f)));
+        assertEquals(16 * MIB, Files.size(f));
+        assertEquals(16 * MIB, SpaceUpFrontTest.allocatedBytes(f), "every block allocated before the mapping");
+    }
+
+    @Test
+    void aCreatedFileWithSparseTrueIsOwnerOnlyAndSparse() throws Exception {
+        fx.open(fx.spec("sparse", "size=1G&create=true&sparse=true"), new PortableArch());
         Path f = fx.dir.resolve("sparse");
         assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(f)));
         assertEquals(1L << 30, Files.size(f));
-        Process stat = new ProcessBuilder("stat", "-c", "%b %B", f.toString()).start();
-        String[] out = new String(stat.getInputStream().readAllBytes()).strip().split(" ");
-        assertEquals(0, stat.waitFor());
-        long allocated = Long.parseLong(out[0]) * Long.parseLong(out[1]);
-        assertTrue(allocated < MIB, "a new 1 GiB device allocates nothing up front, got " + allocated + " bytes");
+        long allocated = SpaceUpFrontTest.allocatedBytes(f);
+        assertTrue(allocated < MIB, "sparse=true: a new 1 GiB device allocates nothing up front, got " + allocated
+                + " bytes");
     }
 
     @ParameterizedTest
@@ -205,7 +212,7 @@ class PmemFileTest {
 
     @Test
     void aMappingOver2GiBWorksAtOffsetsPast4GiB() {
-        String spec = fx.spec("big", "size=5G&create=true");
+        String spec = fx.spec("big", "size=5G&create=true&sparse=true"); // sparse: 5 GiB of tmpfs is RAM
         PmemDevice d = fx.open(spec, new PortableArch());
         assertEquals(5L << 30, d.size());
         long at = (4L << 30) + 4096 * 3 - 10; // straddles a page boundary past 4 GiB
@@ -285,13 +292,15 @@ class PmemFileTest {
 
     @Test
     void aSizeOverTheFreeSpaceFailsBeforeAnythingIsCreated() {
-        refused(fx.spec("huge", "size=1E&create=true"), Errno.ENOSPC, "free on");
+        refused(fx.spec("huge", "size=1E&create=true"), Errno.ENOSPC, "free on", "sparse=true");
     }
 
     @Test
     void badParametersAreClearErrors() {
-        refused(fx.spec("x", "sise=1M"), Errno.EINVAL, "unknown parameter 'sise'");
+        refused(fx.spec("x", "sise=1M"), Errno.EINVAL, "unknown parameter 'sise'",
+                "(known: create, mode, size, sparse)");
         refused(fx.spec("x", "size=1M&create=maybe"), Errno.EINVAL, "'create' must be true or false");
+        refused(fx.spec("x", "size=1M&create=true&sparse=maybe"), Errno.EINVAL, "'sparse' must be true or false");
         refused(fx.spec("x", "size=1M&create=true&mode=fast"), Errno.EINVAL, "'mode' is 'fast'",
                 "auto, cpu_cache, page_cache, volatile or emulated");
     }
