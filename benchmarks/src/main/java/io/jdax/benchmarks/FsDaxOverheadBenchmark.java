@@ -53,8 +53,6 @@ public class FsDaxOverheadBenchmark {
 
     private Path dir;
     private DaxDevice device;
-    private DaxOperations ops;
-    private DaxOperations.CopyFromIter copy;
     private MemFile file;
     private IovIter src;
     private long pos;
@@ -64,8 +62,6 @@ public class FsDaxOverheadBenchmark {
         dir = Files.createTempDirectory(Path.of(System.getProperty("jdax.bench.dir", "/dev/shm")), "jdax-overhead");
         device = DaxDevices.open("pmem:" + dir.resolve("dev.img") + "?size=" + 2 * SPAN + "&create=true&mode=emulated",
                 new NoStoreArch());
-        ops = device.operations();
-        copy = ops.copyFromIter().orElseThrow();
         MemFs fs = new MemFs(device);
         file = fs.create();
         src = IovIter.ubuf(IovIter.Direction.SOURCE, Arena.ofAuto().allocate(SIZE, 64));
@@ -89,17 +85,12 @@ public class FsDaxOverheadBenchmark {
         return done;
     }
 
-    /** The driver loop of jdax bench: read lock, directAccess, the device's copyFromIter, flush. */
+    /** The driver path of jdax bench: the device core's copyFromIter (checks, read side, chunk loop), flush. */
     @Benchmark
     public long driver() {
         long at = step() + SPAN; // the device's other half, as the driver rows use their own region
-        IovIter it = next();
-        long done;
-        try (DaxReadLock lock = device.readLock()) {
-            DirectAccess da = ops.directAccess(at / DaxDevice.PAGE_SIZE, 1, DaxAccessMode.WRITE);
-            done = copy.copyFromIter(da.addr(), SIZE, it);
-        }
-        ops.flush();
+        long done = device.copyFromIter(at, SIZE, next());
+        device.flush();
         return done;
     }
 

@@ -146,30 +146,16 @@ final class FsDaxTarget implements AutoCloseable {
     }
 
     /**
-     * The device-level read at the next position of the region: under the read lock,
-     * {@code directAccess} (READ) for the pages left and the device's {@code copyToIter} into
-     * what it answered, the loop fs/dax.c runs for a mapped extent.
+     * The device-level read at the next position of the region: the device core's chunk loop with
+     * the driver's {@code copyToIter}, what fs/dax.c runs for a mapped extent.
      */
     void driverRead() {
         step();
         IovIter dst = rewound(dsts[slot]);
         DaxDevice dev = bench.pmem();
-        DaxOperations ops = dev.operations();
-        DaxOperations.CopyToIter copy = ops.copyToIter().orElse((a, n, it) -> it.copyToIter(a, n));
-        long at = pos;
-        long left = size;
-        while (left > 0) {
-            long off = at % PAGE;
-            try (DaxReadLock ignored = dev.readLock()) {
-                DirectAccess da = ops.directAccess(at / PAGE, Math.ceilDiv(off + left, PAGE), DaxAccessMode.READ);
-                long len = Math.min(da.nrPages() * PAGE - off, left);
-                long n = copy.copyToIter(da.addr().asSlice(off, len), len, dst);
-                if (n != len) {
-                    throw new DaxException(Errno.EIO, dev.name() + ": short read of " + n + " of " + len + " bytes at " + at);
-                }
-                at += n;
-                left -= n;
-            }
+        long n = dev.copyToIter(pos, size, dst);
+        if (n != size) {
+            throw new DaxException(Errno.EIO, dev.name() + ": short read of " + n + " of " + size + " bytes at " + pos);
         }
     }
 

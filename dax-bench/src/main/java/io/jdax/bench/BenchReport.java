@@ -59,7 +59,7 @@ public record BenchReport(BenchRunner.Plan plan, Instant started, Duration elaps
         /** Describes an open device. */
         public static DeviceInfo of(DaxDevice d) {
             return new DeviceInfo(d.name(), d.spec().text(), d.size(), d.persistence(), d.persistenceReason(),
-                    d.operations().copyFromIter().isPresent());
+                    d.hasOwnCopyFromIter());
         }
     }
 

@@ -96,17 +96,17 @@ final class DataGuard {
         byte[] text = (MARKER + " written by jdax " + command + " at " + Instant.now() + "\n")
                 .getBytes(StandardCharsets.ISO_8859_1);
         try (DaxReadLock ignored = dev.readLock()) {
-            DirectAccess da = dev.operations().directAccess(0, 1, DaxAccessMode.WRITE);
+            DirectAccess da = dev.directAccess(0, 1, DaxAccessMode.WRITE);
             MemorySegment.copy(text, 0, da.addr(), ValueLayout.JAVA_BYTE, 0, text.length);
             dev.arch().writeback(da.addr(), 0, text.length);
             dev.arch().fence();
         }
-        dev.operations().flush();
+        dev.flush();
     }
 
     private static byte[] readPage(DaxDevice dev, long pgoff) {
         try (DaxReadLock ignored = dev.readLock()) {
-            DirectAccess da = dev.operations().directAccess(pgoff, 1, DaxAccessMode.READ);
+            DirectAccess da = dev.directAccess(pgoff, 1, DaxAccessMode.READ);
             return da.addr().asSlice(0, DaxDevice.PAGE_SIZE).toArray(ValueLayout.JAVA_BYTE);
         } catch (DaxException e) {
             if (e.errno() == Errno.EIO || e.errno() == Errno.EHWPOISON) {

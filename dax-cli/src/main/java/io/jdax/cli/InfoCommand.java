@@ -117,20 +117,24 @@ final class InfoCommand implements Callable<Integer> {
             out.printf("  alignment    %s%n", Sizes.format(dev.alignment()));
             out.printf("  persistence  %s: %s%n", dev.persistence(), dev.persistenceReason());
             out.printf("  arch         %s%n", dev.arch().name());
-            out.printf("  write path   %s%n", dev.operations().copyFromIter().isPresent()
-                    ? "the device's copyFromIter (pmem: durable copy, C4 write-back of the cached lines only)"
-                    : "no copyFromIter: the framework's copyFromIterNocache (no durability promise)");
+            out.printf("  write path   %s%n", dev.hasOwnCopyFromIter()
+                    ? "the driver's own copyFromIter"
+                    : dev.persistence() == io.jdax.dax.PersistenceMode.CPU_CACHE
+                    ? "the core's fallback copyFromIterFlushcache (non-temporal, cached edges written back: C4)"
+                    : "the core's fallback copyFromIterNocache (non-temporal stores; this device needs no write-back)");
             out.printf("  flush()      %s%n", switch (dev.persistence()) {
                 case CPU_CACHE -> "fence: stores are durable once written back and fenced, no system call";
                 case PAGE_CACHE -> "fence, then msync of the pages written since the last flush";
                 case VOLATILE -> "nothing survives power loss";
             });
-            var ops = dev.operations();
-            out.printf("  operations   directAccess, flush%s%s%s%s%n",
-                    ops.copyFromIter().isPresent() ? ", copyFromIter" : "",
-                    ops.copyToIter().isPresent() ? ", copyToIter" : "",
-                    ops.zeroPageRange().isPresent() ? ", zeroPageRange" : "",
-                    ops.recoveryWrite().isPresent() ? ", recoveryWrite" : "");
+            out.printf("  operations   directAccess, flush%s%s%s%s (the core supplies the rest)%n",
+                    dev.hasOwnCopyFromIter() ? ", copyFromIter" : "",
+                    dev.hasOwnCopyToIter() ? ", copyToIter" : "",
+                    dev.hasZeroPageRange() ? ", zeroPageRange" : "",
+                    dev.hasRecoveryWrite() ? ", recoveryWrite" : "");
+            out.printf("  read side    %s%n", dev.readSideFenced()
+                    ? "per-thread counters, a fence on entry (the Arch has no process-wide barrier)"
+                    : "per-thread counters, no fence: close runs membarrier(2) through the Arch");
             dev.badBlocks().ifPresent(bb -> out.printf("  bad blocks   %s%n",
                     bb.isEmpty() ? "none" : bb.list()));
         }

@@ -3,7 +3,6 @@ package io.jdax.testkit;
 import io.jdax.dax.DaxAccessMode;
 import io.jdax.dax.DaxDevice;
 import io.jdax.dax.DaxException;
-import io.jdax.dax.DaxOperations;
 import io.jdax.dax.DaxReadLock;
 import io.jdax.dax.DirectAccess;
 import io.jdax.dax.Errno;
@@ -14,11 +13,9 @@ import java.lang.foreign.ValueLayout;
 import java.util.Objects;
 
 /**
- * Byte-addressed I/O on a whole device, the way fs-dax's actor does it within one extent
- * ({@code dax_iomap_actor}): the copy function is chosen once per I/O (the device's
- * {@code copyFromIter}/{@code copyToIter}, else the framework's fallback), then a loop of
- * {@code directAccess} chunks, each under the device's read lock. What the conformance suite and
- * the campaigns write and read through.
+ * Byte-addressed I/O on a whole device for tests and campaigns: thin conveniences over the
+ * device core's own chunk loop ({@link DaxDevice#copyFromIter}, {@link DaxDevice#copyToIter}),
+ * plus a read with plain loads through {@code directAccess}.
  */
 @SuppressWarnings("try") // read locks are held across each chunk, not called
 public final class DeviceIo {
@@ -34,28 +31,7 @@ public final class DeviceIo {
      */
     public static long write(DaxDevice device, long pos, IovIter src) {
         Objects.requireNonNull(src, "src");
-        if (src.direction() != IovIter.Direction.SOURCE) {
-            throw new DaxException(Errno.EINVAL, "a write needs a SOURCE iterator");
-        }
-        checkRange(device, pos, src.count());
-        DaxOperations ops = device.operations();
-        DaxOperations.CopyFromIter copy = ops.copyFromIter().orElse(device.arch()::copyFromIterNocache);
-        long done = 0;
-        while (src.count() > 0) {
-            long p = pos + done;
-            long off = p % DaxDevice.PAGE_SIZE;
-            try (DaxReadLock ignored = device.readLock()) {
-                DirectAccess da = ops.directAccess(p / DaxDevice.PAGE_SIZE, pagesFor(off, src.count()),
-                        DaxAccessMode.WRITE);
-                long len = Math.min(da.nrPages() * DaxDevice.PAGE_SIZE - off, src.count());
-                long n = copy.copyFromIter(da.addr().asSlice(off, len), len, src);
-                done += n;
-                if (n < len) {
-                    break; // a short copy ends the I/O, as in fs/dax.c
-                }
-            }
-        }
-        return done;
+        return device.copyFromIter(pos, src.count(), src);
     }
 
     /**
@@ -66,28 +42,7 @@ public final class DeviceIo {
      */
     public static long read(DaxDevice device, long pos, IovIter dst) {
         Objects.requireNonNull(dst, "dst");
-        if (dst.direction() != IovIter.Direction.DEST) {
-            throw new DaxException(Errno.EINVAL, "a read needs a DEST iterator");
-        }
-        checkRange(device, pos, dst.count());
-        DaxOperations ops = device.operations();
-        DaxOperations.CopyToIter copy = ops.copyToIter().orElse((addr, bytes, iter) -> iter.copyToIter(addr, bytes));
-        long done = 0;
-        while (dst.count() > 0) {
-            long p = pos + done;
-            long off = p % DaxDevice.PAGE_SIZE;
-            try (DaxReadLock ignored = device.readLock()) {
-                DirectAccess da = ops.directAccess(p / DaxDevice.PAGE_SIZE, pagesFor(off, dst.count()),
-                        DaxAccessMode.READ);
-                long len = Math.min(da.nrPages() * DaxDevice.PAGE_SIZE - off, dst.count());
-                long n = copy.copyToIter(da.addr().asSlice(off, len), len, dst);
-                done += n;
-                if (n < len) {
-                    break;
-                }
-            }
-        }
-        return done;
+        return device.copyToIter(pos, dst.count(), dst);
     }
 
     /** Writes {@code data} at {@code pos} from a heap array (a KVEC iterator). */
@@ -104,7 +59,7 @@ public final class DeviceIo {
             long p = pos + done;
             long off = p % DaxDevice.PAGE_SIZE;
             try (DaxReadLock ignored = device.readLock()) {
-                DirectAccess da = device.operations().directAccess(p / DaxDevice.PAGE_SIZE,
+                DirectAccess da = device.directAccess(p / DaxDevice.PAGE_SIZE,
                         pagesFor(off, length - done), DaxAccessMode.READ);
                 int len = (int) Math.min(da.nrPages() * DaxDevice.PAGE_SIZE - off, length - done);
                 MemorySegment.copy(da.addr(), ValueLayout.JAVA_BYTE, off, out, done, len);

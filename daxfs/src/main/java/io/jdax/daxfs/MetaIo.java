@@ -3,7 +3,6 @@ package io.jdax.daxfs;
 import io.jdax.dax.DaxAccessMode;
 import io.jdax.dax.DaxDevice;
 import io.jdax.dax.DaxException;
-import io.jdax.dax.DaxOperations;
 import io.jdax.dax.DaxReadLock;
 import io.jdax.dax.DirectAccess;
 import io.jdax.dax.Errno;
@@ -17,10 +16,10 @@ import java.nio.ByteOrder;
 /**
  * Whole-block metadata I/O on the device, every access under the device's read lock.
  * <ul>
- *   <li>{@link #write} copies with the device's durable copy ({@code copyFromIter}: pmem's
- *       {@code copy_from_iter_flushcache}), or {@link io.jdax.arch.Arch#copyFromIterFlushcache}
- *       for devices without one: when it returns every byte is stored non-temporally or written
- *       back, and {@link #fence} makes it durable.</li>
+ *   <li>{@link #write} copies through the device core ({@link DaxDevice#copyFromIter}: pmem's
+ *       durable {@code copy_from_iter_flushcache}, or the core's one fallback, durable for a
+ *       CPU_CACHE device): when it returns every byte is stored non-temporally or written back,
+ *       and {@link #fence} makes it durable.</li>
  *   <li>{@link #storeWord} is the one in-place store that must be atomic: an aligned 8-byte
  *       store, then a write-back of its line.</li>
  *   <li>{@link #fence} is the device's {@code flush()}: a fence, plus an msync in page-cache mode.</li>
@@ -31,13 +30,9 @@ final class MetaIo implements MetaReader {
     private static final VarHandle WORD = ValueLayout.JAVA_LONG.withOrder(ByteOrder.LITTLE_ENDIAN).varHandle();
 
     private final DaxDevice device;
-    private final DaxOperations ops;
-    private final DaxOperations.CopyFromIter copy;
 
     MetaIo(DaxDevice device) {
         this.device = device;
-        this.ops = device.operations();
-        this.copy = ops.copyFromIter().orElse(device.arch()::copyFromIterFlushcache);
     }
 
     DaxDevice device() {
@@ -48,7 +43,7 @@ final class MetaIo implements MetaReader {
     public byte[] read(long block) {
         byte[] out = new byte[BLOCK];
         try (DaxReadLock lock = device.readLock()) {
-            DirectAccess da = ops.directAccess(block, 1, DaxAccessMode.READ);
+            DirectAccess da = device.directAccess(block, 1, DaxAccessMode.READ);
             MemorySegment.copy(da.addr(), ValueLayout.JAVA_BYTE, 0, out, 0, BLOCK);
         }
         return out;
@@ -59,36 +54,22 @@ final class MetaIo implements MetaReader {
         if (image.length != BLOCK) {
             throw new IllegalArgumentException("image of " + image.length + " bytes");
         }
-        try (DaxReadLock lock = device.readLock()) {
-            DirectAccess da = ops.directAccess(block, 1, DaxAccessMode.WRITE);
-            IovIter src = IovIter.kvec(IovIter.Direction.SOURCE, image);
-            long n = copy.copyFromIter(da.addr().asSlice(0, BLOCK), BLOCK, src);
-            if (n != BLOCK) {
-                throw new DaxException(Errno.EIO, device.name() + ": short metadata write of " + n + " of " + BLOCK
-                        + " bytes at block " + block);
-            }
+        long n = device.copyFromIter(block * BLOCK, BLOCK, IovIter.kvec(IovIter.Direction.SOURCE, image));
+        if (n != BLOCK) {
+            throw new DaxException(Errno.EIO, device.name() + ": short metadata write of " + n + " of " + BLOCK
+                    + " bytes at block " + block);
         }
     }
 
     /** Zeroes {@code count} blocks from {@code block}; durable after the next {@link #fence}. */
     void zero(long block, long count) {
-        var zeroPages = ops.zeroPageRange();
-        if (zeroPages.isPresent()) {
-            try (DaxReadLock lock = device.readLock()) {
-                zeroPages.get().zeroPageRange(block, count);
-            }
-            return;
-        }
-        byte[] zeros = new byte[BLOCK];
-        for (long b = block; b < block + count; b++) {
-            write(b, zeros);
-        }
+        device.zeroPageRange(block, count);
     }
 
     /** Reads the aligned 8-byte word at {@code offset} of {@code block}. */
     long readWord(long block, int offset) {
         try (DaxReadLock lock = device.readLock()) {
-            MemorySegment m = ops.directAccess(block, 1, DaxAccessMode.READ).addr();
+            MemorySegment m = device.directAccess(block, 1, DaxAccessMode.READ).addr();
             return m.get(ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), offset);
         }
     }
@@ -103,7 +84,7 @@ final class MetaIo implements MetaReader {
             throw new IllegalArgumentException("unaligned word at " + offset);
         }
         try (DaxReadLock lock = device.readLock()) {
-            MemorySegment m = ops.directAccess(block, 1, DaxAccessMode.WRITE).addr();
+            MemorySegment m = device.directAccess(block, 1, DaxAccessMode.WRITE).addr();
             if (m.isNative()) {
                 WORD.setVolatile(m, (long) offset, value); // aligned: one 8-byte store
             } else {
@@ -116,6 +97,6 @@ final class MetaIo implements MetaReader {
 
     /** The durability point: everything written before it survives power loss. */
     void fence() {
-        ops.flush();
+        device.flush();
     }
 }

@@ -1,23 +1,15 @@
 package io.jdax.fsdax;
 
-import io.jdax.arch.Arch;
 import io.jdax.dax.DaxAccessMode;
 import io.jdax.dax.DaxDevice;
 import io.jdax.dax.DaxException;
-import io.jdax.dax.DaxOperations;
-import io.jdax.dax.DaxOperations.CopyFromIter;
-import io.jdax.dax.DaxOperations.CopyToIter;
-import io.jdax.dax.DaxOperations.ZeroPageRange;
 import io.jdax.dax.DaxReadLock;
 import io.jdax.dax.DirectAccess;
 import io.jdax.dax.Errno;
 import io.jdax.uio.IovIter;
 
 import java.lang.foreign.MemorySegment;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Objects;
-import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -25,10 +17,9 @@ import java.util.Set;
  * the caller's {@link IovIter} and device memory, with a filesystem's {@link IomapOps} saying
  * where each extent lives.
  * <ul>
- *   <li>{@link #rw} ({@code dax_iomap_rw}): one step per extent, and within an extent one
- *       {@code directAccess} chunk after another (brd answers one page at a time). Writes use the
- *       device's {@code copyFromIter}, or {@link Arch#copyFromIterNocache} when it has none, chosen
- *       once per I/O; reads use the device's {@code copyToIter} or the plain copy.</li>
+ *   <li>{@link #rw} ({@code dax_iomap_rw}): one step per extent; within an extent the device
+ *       core's chunk loop ({@link DaxDevice#copyFromIter}, {@link DaxDevice#copyToIter}) walks the
+ *       {@code directAccess} chunks and picks the device's copy or the core's one fallback.</li>
  *   <li>{@link #zeroRange} ({@code dax_zero_range}): stores zeros over the mapped parts of a range,
  *       e.g. the tail of the last block on truncate.</li>
  *   <li>{@link #map} ({@code dax_iomap_direct_access}, the mmap path): a file range as one
@@ -43,8 +34,6 @@ public final class DaxIomap {
     private static final Set<IomapFlag> WRITE = Set.of(IomapFlag.WRITE);
     private static final Set<IomapFlag> ZERO = Set.of(IomapFlag.ZERO);
     private static final Set<IomapFlag> FAULT = Set.of(IomapFlag.FAULT);
-    /** The source of every zero the engine stores: heap, read-only, shared. */
-    private static final MemorySegment ZEROS = MemorySegment.ofArray(new byte[64 * 1024]).asReadOnly();
 
     private final IomapStats stats = new IomapStats();
 
@@ -80,9 +69,10 @@ public final class DaxIomap {
         if (len == 0) {
             return 0;
         }
-        Io io = new Io(iter.direction() == IovIter.Direction.SOURCE, iter, stats.cell());
-        io.counts.add(IomapStats.IOS, 1);
-        Set<IomapFlag> flags = io.write ? WRITE : READ;
+        boolean write = iter.direction() == IovIter.Direction.SOURCE;
+        IomapStats.Cell counts = stats.cell();
+        counts.add(IomapStats.IOS, 1);
+        Set<IomapFlag> flags = write ? WRITE : READ;
         long done = 0;
         while (len > 0) {
             Iomap iomap;
@@ -91,17 +81,18 @@ public final class DaxIomap {
             } catch (RuntimeException e) {
                 return finish(done, e);
             }
-            io.counts.add(IomapStats.BEGINS, 1);
+            counts.add(IomapStats.BEGINS, 1);
             long length = len;
             long processed = 0;
             RuntimeException failure = null;
             try {
                 length = clip(iomap, pos, len);
-                processed = io.write ? writeIter(io, pos, length, iomap) : readIter(io, inode, pos, length, iomap);
+                processed = write ? writeIter(iter, counts, pos, length, iomap)
+                        : readIter(iter, counts, inode, pos, length, iomap);
             } catch (RuntimeException e) {
                 failure = e;
             }
-            failure = end(io.counts, ops, inode, pos, length, processed, flags, iomap, failure);
+            failure = end(counts, ops, inode, pos, length, processed, flags, iomap, failure);
             pos += processed;
             len -= processed;
             done += processed;
@@ -130,27 +121,25 @@ public final class DaxIomap {
         if (length == 0) {
             return;
         }
-        Io io = new Io(true, null, stats.cell());
-        io.counts.add(IomapStats.IOS, 1);
+        IomapStats.Cell counts = stats.cell();
+        counts.add(IomapStats.IOS, 1);
         long len = length;
         while (len > 0) {
             Iomap iomap = ops.begin(inode, pos, len, ZERO);
-            io.counts.add(IomapStats.BEGINS, 1);
+            counts.add(IomapStats.BEGINS, 1);
             long n = len;
             long processed = 0;
             RuntimeException failure = null;
             try {
                 n = clip(iomap, pos, len);
                 if (iomap instanceof Iomap.Mapped m) {
-                    try (DaxReadLock lock = m.device().readLock()) {
-                        zeroDevice(io, m.device(), devAddr(m, pos), n);
-                    }
+                    zeroDevice(counts, m.device(), devAddr(m, pos), n);
                 }
                 processed = n; // holes and unwritten extents already read as zeros
             } catch (RuntimeException e) {
                 failure = e;
             }
-            failure = end(io.counts, ops, inode, pos, n, processed, ZERO, iomap, failure);
+            failure = end(counts, ops, inode, pos, n, processed, ZERO, iomap, failure);
             if (failure != null) {
                 throw daxException(failure);
             }
@@ -228,7 +217,7 @@ public final class DaxIomap {
         long inPage = devStart % PAGE;
         long nrPages = pagesFor(inPage + length);
         try (DaxReadLock lock = device.readLock()) {
-            DirectAccess da = directAccess(counts, device, devStart / PAGE, nrPages, mode);
+            DirectAccess da = device.directAccess(devStart / PAGE, nrPages, mode);
             if (da.nrPages() < nrPages) {
                 throw new DaxException(Errno.EOPNOTSUPP, "cannot map " + range + " as one segment: device "
                         + device.name() + " gave " + da.nrPages() + " contiguous page(s) at page " + devStart / PAGE
@@ -242,7 +231,7 @@ public final class DaxIomap {
 
     // ---- one step of rw: the kernel's dax_iomap_iter
 
-    private long readIter(Io io, Inode inode, long pos, long length, Iomap iomap) {
+    private long readIter(IovIter iter, IomapStats.Cell counts, Inode inode, long pos, long length, Iomap iomap) {
         long end = Math.min(pos + length, inode.size());
         if (pos >= end) {
             return 0;
@@ -250,65 +239,38 @@ public final class DaxIomap {
         long n = end - pos;
         return switch (iomap) {
             // holes and unwritten extents read as zeros
-            case Iomap.Hole h -> zeroIter(io, n);
-            case Iomap.Unwritten u -> zeroIter(io, n);
-            case Iomap.Mapped m -> mappedIter(io, pos, n, m);
+            case Iomap.Hole h -> zeroIter(iter, counts, n);
+            case Iomap.Unwritten u -> zeroIter(iter, counts, n);
+            case Iomap.Mapped m -> mappedIter(false, iter, counts, pos, n, m);
         };
     }
 
-    private long writeIter(Io io, long pos, long length, Iomap iomap) {
+    private long writeIter(IovIter iter, IomapStats.Cell counts, long pos, long length, Iomap iomap) {
         if (!(iomap instanceof Iomap.Mapped m)) {
             throw new DaxException(Errno.EIO, "a write at file offset " + pos + " got " + iomap
                     + ": begin(WRITE) must answer a MAPPED extent (allocate holes, convert unwritten extents)");
         }
-        return mappedIter(io, pos, length, m);
+        return mappedIter(true, iter, counts, pos, length, m);
     }
 
-    private long zeroIter(Io io, long n) {
-        long done = io.iter.zero(n);
-        io.counts.add(IomapStats.HOLE_BYTES, done);
+    private static long zeroIter(IovIter iter, IomapStats.Cell counts, long n) {
+        long done = iter.zero(n);
+        counts.add(IomapStats.HOLE_BYTES, done);
         return done;
     }
 
-    /** The chunk loop over a mapped extent, under the device's read lock ({@code dax_read_lock}). */
-    private long mappedIter(Io io, long pos, long length, Iomap.Mapped m) {
+    /** A mapped extent, under the device's read lock ({@code dax_read_lock}): the core loops the chunks. */
+    private static long mappedIter(boolean write, IovIter iter, IomapStats.Cell counts, long pos, long length,
+                                   Iomap.Mapped m) {
         DaxDevice dev = m.device();
-        boolean zeroNew = io.write && m.isNew();
-        long start = pos;
-        long end = pos + length;
-        long done = 0;
+        boolean zeroNew = write && m.isNew();
         try (DaxReadLock lock = dev.readLock()) {
             if (zeroNew && pos > m.offset()) {
-                zeroDevice(io, dev, m.addr(), pos - m.offset()); // a new block never shows a previous owner's data
+                zeroDevice(counts, dev, m.addr(), pos - m.offset()); // a new block never shows a previous owner's data
             }
-            try {
-                while (pos < end) {
-                    long devPos = devAddr(m, pos);
-                    long inPage = devPos % PAGE;
-                    DirectAccess da = access(io, dev, devPos / PAGE, pagesFor(inPage + (end - pos)));
-                    long mapLen = Math.min(da.nrPages() * PAGE - inPage, end - pos);
-                    long xfer = io.copy(dev, slice(da, inPage, mapLen), mapLen, io.iter);
-                    if (xfer < 0 || xfer > mapLen) {
-                        throw new DaxException(Errno.EIO, "device " + dev.name() + " reported copying " + xfer
-                                + " bytes of a " + mapLen + "-byte chunk");
-                    }
-                    pos += xfer;
-                    done += xfer;
-                    if (xfer == 0) {
-                        throw new DaxException(Errno.EFAULT, "no byte of the " + mapLen + "-byte chunk at file offset "
-                                + pos + " could be copied");
-                    }
-                    if (xfer < mapLen) {
-                        break; // a short copy: the next step starts here
-                    }
-                }
-            } catch (RuntimeException e) {
-                if (done == 0) {
-                    throw e;
-                }
-                // As in the kernel, bytes done win over the error; the next step meets it again.
-            }
-            return zeroNew ? zeroNewTail(io, m, start, done) : done;
+            long devPos = devAddr(m, pos);
+            long done = write ? dev.copyFromIter(devPos, length, iter) : dev.copyToIter(devPos, length, iter);
+            return zeroNew ? zeroNewTail(iter, counts, m, pos, done) : done;
         }
     }
 
@@ -317,142 +279,32 @@ public final class DaxIomap {
      * holding the end of the write cannot be zeroed it must not be committed: its bytes go back to
      * the iterator and only the blocks before it count as written.
      */
-    private long zeroNewTail(Io io, Iomap.Mapped m, long start, long done) {
+    private static long zeroNewTail(IovIter iter, IomapStats.Cell counts, Iomap.Mapped m, long start, long done) {
         long writeEnd = start + done;
         long blockEnd = Math.min(alignUp(writeEnd), m.end());
         try {
-            zeroDevice(io, m.device(), devAddr(m, writeEnd), blockEnd - writeEnd);
+            zeroDevice(counts, m.device(), devAddr(m, writeEnd), blockEnd - writeEnd);
         } catch (RuntimeException e) {
             long keep = Math.max(alignDown(writeEnd) - start, 0);
-            io.iter.revert(done - keep);
+            iter.revert(done - keep);
             if (keep == 0) {
                 throw e;
             }
             return keep;
         }
         try {
-            zeroDevice(io, m.device(), devAddr(m, blockEnd), m.end() - blockEnd);
+            zeroDevice(counts, m.device(), devAddr(m, blockEnd), m.end() - blockEnd);
         } catch (RuntimeException e) {
             // These blocks lie wholly past the write: end() releases them, so what they hold never shows.
         }
         return done;
     }
 
-    /**
-     * Stores zeros over device bytes: whole pages through {@code zeroPageRange} when the device
-     * has it, everything else through the I/O's write path (so zeros persist as data does).
-     */
-    private void zeroDevice(Io io, DaxDevice dev, long devPos, long bytes) {
-        Optional<ZeroPageRange> zeroPages = dev.operations().zeroPageRange();
-        long end = devPos + bytes;
-        while (devPos < end) {
-            long inPage = devPos % PAGE;
-            if (inPage == 0 && end - devPos >= PAGE && zeroPages.isPresent()) {
-                long pages = (end - devPos) / PAGE;
-                io.counts.add(IomapStats.ZERO_PAGE_RANGE, 1);
-                zeroPages.get().zeroPageRange(devPos / PAGE, pages);
-                io.counts.add(IomapStats.ZEROED_BYTES, pages * PAGE);
-                devPos += pages * PAGE;
-                continue;
-            }
-            long want = zeroPages.isPresent() ? 1 : pagesFor(inPage + (end - devPos));
-            DirectAccess da = access(io, dev, devPos / PAGE, want);
-            long n = Math.min(da.nrPages() * PAGE - inPage, end - devPos);
-            long xfer = io.copy(dev, slice(da, inPage, n), n, zeros(n));
-            if (xfer != n) {
-                throw new DaxException(Errno.EIO, "device " + dev.name() + " stored " + xfer + " of " + n
-                        + " zero bytes at byte " + devPos);
-            }
-            io.counts.add(IomapStats.ZEROED_BYTES, n);
-            devPos += n;
-        }
-    }
-
-    // ---- device access
-
-    /**
-     * {@code directAccess} for the I/O's direction; a write over poisoned memory retries in
-     * recovery mode, and {@link Io#recovery} tells the copy of this chunk so.
-     */
-    private DirectAccess access(Io io, DaxDevice dev, long pgoff, long nrPages) {
-        DaxAccessMode mode = io.write ? DaxAccessMode.WRITE : DaxAccessMode.READ;
-        io.recovery = false;
-        try {
-            return directAccess(io.counts, dev, pgoff, nrPages, mode);
-        } catch (DaxException e) {
-            boolean poisoned = e.errno() == Errno.EIO || e.errno() == Errno.EHWPOISON;
-            if (!io.write || !poisoned || dev.operations().recoveryWrite().isEmpty()) {
-                throw e;
-            }
-            DirectAccess da = directAccess(io.counts, dev, pgoff, nrPages, DaxAccessMode.RECOVERY_WRITE);
-            io.recovery = true;
-            return da;
-        }
-    }
-
-    private static DirectAccess directAccess(IomapStats.Cell counts, DaxDevice dev, long pgoff, long nrPages,
-                                            DaxAccessMode mode) {
-        counts.add(IomapStats.DIRECT_ACCESS, 1);
-        DirectAccess da = dev.operations().directAccess(pgoff, nrPages, mode);
-        if (da == null || da.nrPages() > nrPages || da.addr().byteSize() < da.nrPages() * PAGE) {
-            throw new DaxException(Errno.EIO, "device " + dev.name() + " answered directAccess(" + pgoff + ", "
-                    + nrPages + ") with " + da + ": at most the pages asked, each " + PAGE + " bytes");
-        }
-        return da;
-    }
-
-    // ---- the I/O's copy functions, chosen once per I/O (per device, should extents span devices)
-
-    private static final class Io {
-        final boolean write;
-        final IovIter iter;
-        /** The calling thread's counters. */
-        final IomapStats.Cell counts;
-        private DaxDevice device;
-        private CopyFromIter copyFrom;
-        private CopyToIter copyTo;
-        /** The last {@link #access} was in recovery mode: its chunk is written with {@code recoveryWrite}. */
-        boolean recovery;
-
-        Io(boolean write, IovIter iter, IomapStats.Cell counts) {
-            this.write = write;
-            this.iter = iter;
-            this.counts = counts;
-        }
-
-        long copy(DaxDevice dev, MemorySegment addr, long bytes, IovIter it) {
-            if (recovery) {
-                counts.add(IomapStats.RECOVERY_WRITE, 1);
-                return dev.operations().recoveryWrite().orElseThrow().copyFromIter(addr, bytes, it);
-            }
-            select(dev);
-            if (write) {
-                if (copyFrom == null) {
-                    counts.add(IomapStats.COPY_FROM_ITER_NOCACHE, 1);
-                    return dev.arch().copyFromIterNocache(addr, bytes, it);
-                }
-                counts.add(IomapStats.COPY_FROM_ITER, 1);
-                return copyFrom.copyFromIter(addr, bytes, it);
-            }
-            if (copyTo == null) {
-                counts.add(IomapStats.PLAIN_COPY_TO_ITER, 1);
-                return it.copyToIter(addr, bytes);
-            }
-            counts.add(IomapStats.COPY_TO_ITER, 1);
-            return copyTo.copyToIter(addr, bytes, it);
-        }
-
-        /** The device's own copy for this I/O's direction, or null for the fallback; no wrapper per I/O. */
-        private void select(DaxDevice dev) {
-            if (dev != device) {
-                DaxOperations ops = dev.operations();
-                if (write) {
-                    copyFrom = ops.copyFromIter().orElse(null);
-                } else {
-                    copyTo = ops.copyToIter().orElse(null);
-                }
-                device = dev;
-            }
+    /** Stores zeros over device bytes, durably as data ({@link DaxDevice#zero}). */
+    private static void zeroDevice(IomapStats.Cell counts, DaxDevice dev, long devPos, long bytes) {
+        if (bytes > 0) {
+            dev.zero(devPos, bytes);
+            counts.add(IomapStats.ZEROED_BYTES, bytes);
         }
     }
 
@@ -527,12 +379,6 @@ public final class DaxIomap {
         }
     }
 
-    /** {@code bytes} of a {@code directAccess} answer from {@code offset}; no new segment when that is all of it. */
-    private static MemorySegment slice(DirectAccess da, long offset, long bytes) {
-        MemorySegment addr = da.addr();
-        return offset == 0 && bytes == addr.byteSize() ? addr : addr.asSlice(offset, bytes);
-    }
-
     private static long devAddr(Iomap.Mapped m, long filePos) {
         return m.addr() + (filePos - m.offset());
     }
@@ -547,13 +393,5 @@ public final class DaxIomap {
 
     private static long alignDown(long pos) {
         return pos - pos % PAGE;
-    }
-
-    private static IovIter zeros(long n) {
-        List<MemorySegment> segs = new ArrayList<>();
-        for (long left = n; left > 0; left -= ZEROS.byteSize()) {
-            segs.add(ZEROS.asSlice(0, Math.min(left, ZEROS.byteSize())));
-        }
-        return IovIter.kvec(IovIter.Direction.SOURCE, segs);
     }
 }

@@ -3,7 +3,6 @@ package io.jdax.fsdax;
 import io.jdax.dax.DaxAccessMode;
 import io.jdax.dax.DaxDevice;
 import io.jdax.dax.DaxException;
-import io.jdax.dax.DaxReadLock;
 import io.jdax.dax.Errno;
 
 import java.lang.foreign.MemorySegment;
@@ -13,10 +12,11 @@ import java.lang.foreign.MemorySegment;
  * {@link #segment()} reach the device with no copy and no system call. Made by
  * {@link DaxIomap#map}.
  * <p>
- * Stores become durable only through {@link #persist}, which does what the device's
- * {@link io.jdax.dax.PersistenceMode} needs: write-back and fence of the range for
- * {@code CPU_CACHE} (the {@code MAP_SYNC} rule: no system call), the device's {@code flush()} for
- * {@code PAGE_CACHE} (which forces the dirty mapping to its file), nothing for {@code VOLATILE}.
+ * Stores become durable only through {@link #persist}, the device's {@link DaxDevice#flushRange}
+ * ({@code dax_flush}), which does what its {@link io.jdax.dax.PersistenceMode} needs: write-back
+ * and fence of the range for {@code CPU_CACHE} (the {@code MAP_SYNC} rule: no system call), an
+ * msync for {@code PAGE_CACHE} (which forces the dirty mapping to its file), nothing for
+ * {@code VOLATILE}.
  * <p>
  * The memory is valid only while the device is open. After the device closes, {@link #persist}
  * fails with ENXIO, and the segment either fails on access (its arena is closed) or, for a heap
@@ -97,30 +97,8 @@ public final class DaxMapping {
             throw new DaxException(Errno.ERANGE, "persist of [" + offset + ", +" + length + ") is outside the "
                     + length() + "-byte mapping at file offset " + fileOffset);
         }
-        // The lock keeps the device (and so the segment) alive across the write-back; it fails with ENXIO after close.
-        try (DaxReadLock lock = device.readLock()) {
-            switch (device.persistence()) {
-                case CPU_CACHE -> {
-                    device.arch().writeback(segment, offset, length);
-                    device.arch().fence();
-                }
-                case PAGE_CACHE -> {
-                    // A page-cache device forces only the pages it saw written: stores made straight into
-                    // this memory are announced by a write directAccess over the range, then flushed.
-                    if (length > 0) {
-                        long first = (deviceOffset + offset) / DaxDevice.PAGE_SIZE;
-                        long last = (deviceOffset + offset + length - 1) / DaxDevice.PAGE_SIZE;
-                        for (long p = first; p <= last; ) {
-                            p += device.operations().directAccess(p, last - p + 1, DaxAccessMode.WRITE).nrPages();
-                        }
-                    }
-                    device.operations().flush();
-                }
-                case VOLATILE -> {
-                    // nothing survives a restart anyway
-                }
-            }
-        }
+        // The device's dax_flush of the range: write-back + fence, an msync, or nothing, as its mode needs.
+        device.flushRange(deviceOffset + offset, length);
     }
 
     @Override

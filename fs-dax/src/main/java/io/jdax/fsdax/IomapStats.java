@@ -7,15 +7,15 @@ import java.util.Iterator;
 import java.util.List;
 
 /**
- * Counters of one {@link DaxIomap}: which copy paths it took and how often it called the
- * filesystem and the device, so tests and {@code jdax} reports can see the engine's choices
- * (which fallback, how many chunks) without reading its code. Thread-safe; counts only go up and
+ * Counters of one {@link DaxIomap}: how often it called the filesystem, and the bytes it zeroed
+ * and read from holes, so tests and {@code jdax} reports can see the engine's work without
+ * reading its code (the copies themselves are the device core's). Thread-safe; counts only go up and
  * are exact once the I/Os counted have returned.
  */
 public final class IomapStats {
     /*
      * Each thread counts in a cell of its own with plain-cost (opaque) stores: no atomic
-     * instruction on the I/O path. Five LongAdder increments per 4 KiB write cost ~18 ns of the
+     * instruction on the I/O path. Five LongAdder increments (when it had more counters) per 4 KiB write cost ~18 ns of the
      * engine's ~55 ns (FsDaxOverheadBenchmark). Readers sum the cells under the lock; cells of
      * threads that have ended are folded into `retired` when registrations have doubled, so
      * short-lived (virtual) threads do not pile up.
@@ -23,16 +23,9 @@ public final class IomapStats {
     static final int IOS = 0;
     static final int BEGINS = 1;
     static final int ENDS = 2;
-    static final int DIRECT_ACCESS = 3;
-    static final int COPY_FROM_ITER = 4;
-    static final int COPY_FROM_ITER_NOCACHE = 5;
-    static final int RECOVERY_WRITE = 6;
-    static final int COPY_TO_ITER = 7;
-    static final int PLAIN_COPY_TO_ITER = 8;
-    static final int ZERO_PAGE_RANGE = 9;
-    static final int ZEROED_BYTES = 10;
-    static final int HOLE_BYTES = 11;
-    private static final int COUNTERS = 12;
+    static final int ZEROED_BYTES = 3;
+    static final int HOLE_BYTES = 4;
+    private static final int COUNTERS = 5;
     /** Longs of padding before the counters, so two threads' cells never share a cache line. */
     private static final int PAD = 8;
     private static final VarHandle SLOT = MethodHandles.arrayElementVarHandle(long[].class);
@@ -85,40 +78,12 @@ public final class IomapStats {
         return sum(ENDS);
     }
 
-    /** Calls of {@code directAccess}: one per chunk, so one per page over brd. */
-    public long directAccessCalls() {
-        return sum(DIRECT_ACCESS);
-    }
 
-    /** Chunks written with the device's own {@code copyFromIter} (e.g. pmem's durable copy). */
-    public long copyFromIterCalls() {
-        return sum(COPY_FROM_ITER);
-    }
 
-    /** Chunks written with the fallback {@code Arch.copyFromIterNocache} (devices without {@code copyFromIter}). */
-    public long copyFromIterNocacheCalls() {
-        return sum(COPY_FROM_ITER_NOCACHE);
-    }
 
-    /** Chunks written with the device's {@code recoveryWrite} over poisoned memory. */
-    public long recoveryWriteCalls() {
-        return sum(RECOVERY_WRITE);
-    }
 
-    /** Chunks read with the device's own {@code copyToIter}. */
-    public long copyToIterCalls() {
-        return sum(COPY_TO_ITER);
-    }
 
-    /** Chunks read with the plain {@code IovIter.copyToIter} (devices without {@code copyToIter}). */
-    public long plainCopyToIterCalls() {
-        return sum(PLAIN_COPY_TO_ITER);
-    }
 
-    /** Calls of the device's {@code zeroPageRange}. */
-    public long zeroPageRangeCalls() {
-        return sum(ZERO_PAGE_RANGE);
-    }
 
     /** Device bytes zeroed: parts of new extents the write did not store, and {@link DaxIomap#zeroRange}. */
     public long zeroedBytes() {
@@ -132,11 +97,7 @@ public final class IomapStats {
 
     @Override
     public String toString() {
-        return "IomapStats[ios=" + ios() + " begins=" + begins() + " ends=" + ends()
-                + " directAccess=" + directAccessCalls() + " copyFromIter=" + copyFromIterCalls()
-                + " copyFromIterNocache=" + copyFromIterNocacheCalls() + " recoveryWrite=" + recoveryWriteCalls()
-                + " copyToIter=" + copyToIterCalls() + " plainCopyToIter=" + plainCopyToIterCalls()
-                + " zeroPageRange=" + zeroPageRangeCalls() + " zeroedBytes=" + zeroedBytes()
+        return "IomapStats[ios=" + ios() + " begins=" + begins() + " ends=" + ends() + " zeroedBytes=" + zeroedBytes()
                 + " holeBytes=" + holeBytes() + "]";
     }
 

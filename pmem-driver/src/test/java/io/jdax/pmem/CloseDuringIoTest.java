@@ -109,7 +109,7 @@ class CloseDuringIoTest {
                     }
                 } else {
                     // Operations alone, no lock: each one holds the device open itself.
-                    ops.zeroPageRange().orElseThrow().zeroPageRange(pg, 2);
+                    ops.zeroPageRange(pg, 2);
                     DirectAccess da = ops.directAccess(pg, 2, DaxAccessMode.READ);
                     ops.copyToIter().orElseThrow().copyToIter(da.addr(), 100, IovIter.kvec(IovIter.Direction.DEST, heap));
                     ops.flush();
@@ -139,12 +139,12 @@ class CloseDuringIoTest {
         try (Fixture fx = new Fixture(Duration.ofMillis(200))) {
             PmemDevice d = fx.open(fx.spec("held", "size=1M&create=true"), new PortableArch());
             DaxReadLock lock = d.readLock();
-            MemorySegment held = d.operations().directAccess(0, 1, DaxAccessMode.WRITE).addr();
+            MemorySegment held = d.directAccess(0, 1, DaxAccessMode.WRITE).addr();
             DaxException busy = assertThrows(DaxException.class, d::close);
             assertEquals(Errno.EBUSY, busy.errno());
             assertFalse(d.isAlive(), "closed to new operations");
             assertEquals(Errno.ENXIO, assertThrows(DaxException.class,
-                    () -> d.operations().directAccess(0, 1, DaxAccessMode.READ)).errno());
+                    () -> d.directAccess(0, 1, DaxAccessMode.READ)).errno());
             held.set(ValueLayout.JAVA_INT, 0, 7); // the holder's memory is still mapped
             assertEquals(7, held.get(ValueLayout.JAVA_INT, 0));
 

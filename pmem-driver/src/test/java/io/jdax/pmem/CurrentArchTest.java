@@ -53,17 +53,17 @@ class CurrentArchTest {
                 for (int length : new int[] {1, 63, 64, 100, 4096, 70_000}) {
                     byte[] data = new byte[length];
                     rnd.nextBytes(data);
-                    Iters.write(d.operations(), at, Iters.source(kind, data, arena));
-                    d.operations().flush();
+                    Iters.write(d, at, Iters.source(kind, data, arena));
+                    d.flush();
                     Iters.Dest dst = Iters.dest(kind, length, arena);
-                    Iters.read(d.operations(), at, dst.iter());
+                    Iters.read(d, at, dst.iter());
                     assertArrayEquals(data, dst.bytes().get(), kind + " " + length + " at " + at);
                     at += length + 13;
                 }
             }
-            d.operations().zeroPageRange().orElseThrow().zeroPageRange(0, 2);
+            d.zeroPageRange(0, 2);
             assertArrayEquals(new byte[8192],
-                    d.operations().directAccess(0, 2, DaxAccessMode.READ).addr().toArray(java.lang.foreign.ValueLayout.JAVA_BYTE));
+                    d.directAccess(0, 2, DaxAccessMode.READ).addr().toArray(java.lang.foreign.ValueLayout.JAVA_BYTE));
         }
     }
 }

@@ -43,14 +43,14 @@ class DevDaxTest {
         assertEquals(PersistenceMode.CPU_CACHE, d.persistence());
         assertTrue(d.persistenceReason().startsWith("device DAX: stores are durable once written back by model"),
                 d.persistenceReason());
-        MemorySegment all = d.operations().directAccess(0, Long.MAX_VALUE, DaxAccessMode.WRITE).addr();
+        MemorySegment all = d.directAccess(0, Long.MAX_VALUE, DaxAccessMode.WRITE).addr();
         assertEquals(8 * MIB, all.byteSize());
         assertEquals(0, all.address() % (2 * MIB), "mapped at the device's alignment");
 
         byte[] data = new byte[3 * 4096 + 17];
         new Random(1).nextBytes(data);
-        Iters.write(d.operations(), 5 * MIB - 9, IovIter.kvec(IovIter.Direction.SOURCE, data));
-        d.operations().flush();
+        Iters.write(d, 5 * MIB - 9, IovIter.kvec(IovIter.Direction.SOURCE, data));
+        d.flush();
         // MAP_SHARED: the stores are the file's contents.
         byte[] onFile = new byte[data.length];
         try (var ch = java.nio.channels.FileChannel.open(file)) {
@@ -72,9 +72,9 @@ class DevDaxTest {
         PmemDevice v = fx.openDevDax("pmem:" + file + "?mode=volatile", new PortableArch());
         assertEquals(PersistenceMode.VOLATILE, v.persistence());
         assertTrue(v.persistenceReason().contains("no durability promise"), v.persistenceReason());
-        Iters.write(v.operations(), 0, IovIter.kvec(IovIter.Direction.SOURCE, new byte[] {1, 2, 3}));
-        v.operations().flush();
-        assertEquals(3, v.operations().directAccess(0, 1, DaxAccessMode.READ).addr().get(ValueLayout.JAVA_BYTE, 2));
+        Iters.write(v, 0, IovIter.kvec(IovIter.Direction.SOURCE, new byte[] {1, 2, 3}));
+        v.flush();
+        assertEquals(3, v.directAccess(0, 1, DaxAccessMode.READ).addr().get(ValueLayout.JAVA_BYTE, 2));
     }
 
     @Test
@@ -117,12 +117,12 @@ class DevDaxTest {
     void afterCloseOperationsFailWithEnxioAndOldMemoryFailsCleanly() {
         Path file = fx.devDax("dax0.0", 4 * MIB, 2 * MIB, 0, 0, null);
         PmemDevice d = fx.openDevDax("pmem:" + file, new ModelArch());
-        MemorySegment old = d.operations().directAccess(0, 1, DaxAccessMode.WRITE).addr();
+        MemorySegment old = d.directAccess(0, 1, DaxAccessMode.WRITE).addr();
         d.close();
         assertFalse(d.isAlive());
         assertEquals(Errno.ENXIO, assertThrows(DaxException.class,
-                () -> d.operations().directAccess(0, 1, DaxAccessMode.READ)).errno());
-        assertEquals(Errno.ENXIO, assertThrows(DaxException.class, () -> d.operations().flush()).errno());
+                () -> d.directAccess(0, 1, DaxAccessMode.READ)).errno());
+        assertEquals(Errno.ENXIO, assertThrows(DaxException.class, () -> d.flush()).errno());
         assertEquals(Errno.ENXIO, assertThrows(DaxException.class, d::readLock).errno());
         // The unmapped memory is guarded by its closed arena: an exception, not a SIGSEGV.
         assertThrows(IllegalStateException.class, () -> old.get(ValueLayout.JAVA_BYTE, 0));

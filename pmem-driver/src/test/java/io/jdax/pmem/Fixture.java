@@ -52,7 +52,7 @@ final class Fixture implements AutoCloseable {
 
     /** Msyncs recorded since the last call, as offsets within {@code device}'s mapping. */
     List<Sync> takeSyncs(PmemDevice device) {
-        long base = device.operations().directAccess(0, 1, io.jdax.dax.DaxAccessMode.READ).addr().address();
+        long base = device.directAccess(0, 1, io.jdax.dax.DaxAccessMode.READ).addr().address();
         List<Sync> out = syncs.stream().map(s -> new Sync(s.offset() - base, s.bytes())).toList();
         syncs.clear();
         return out;

@@ -43,12 +43,12 @@ class FlushTest {
         PmemDevice d = fx.open(fx.spec("tib", "sparse=true"), arch); // sparse on purpose: never allocate it
         assertEquals(1L << 40, d.size());
         long at = (512L << 30) + 100; // 4 KiB from here straddles two pages
-        Iters.write(d.operations(), at, IovIter.kvec(IovIter.Direction.SOURCE, new byte[4096]));
+        Iters.write(d, at, IovIter.kvec(IovIter.Direction.SOURCE, new byte[4096]));
         assertEquals(2, d.dirtyPages());
-        d.operations().flush();
+        d.flush();
         assertEquals(List.of(pages(at / PAGE, 2)), fx.takeSyncs(d));
         assertEquals(1, arch.fences.get());
-        d.operations().flush();
+        d.flush();
         assertEquals(List.of(), fx.takeSyncs(d), "nothing written since: nothing to msync");
     }
 
@@ -56,36 +56,36 @@ class FlushTest {
     void writesCoalesceIntoRunsOfPages() {
         PmemDevice d = fx.open(fx.spec("runs", "size=1M&create=true"), new PortableArch());
         for (long p : new long[] {5, 3, 4, 10}) {
-            Iters.write(d.operations(), p * PAGE + 7, IovIter.kvec(IovIter.Direction.SOURCE, new byte[10]));
+            Iters.write(d, p * PAGE + 7, IovIter.kvec(IovIter.Direction.SOURCE, new byte[10]));
         }
-        d.operations().flush();
+        d.flush();
         assertEquals(List.of(pages(3, 3), pages(10, 1)), fx.takeSyncs(d));
     }
 
     @Test
     void directAccessForWritingCountsAsDirtyAndReadingDoesNot() {
         PmemDevice d = fx.open(fx.spec("da", "size=1M&create=true"), new PortableArch());
-        d.operations().directAccess(20, 4, DaxAccessMode.READ);
-        d.operations().flush();
+        d.directAccess(20, 4, DaxAccessMode.READ);
+        d.flush();
         assertEquals(List.of(), fx.takeSyncs(d));
-        var da = d.operations().directAccess(7, 2, DaxAccessMode.WRITE);
+        var da = d.directAccess(7, 2, DaxAccessMode.WRITE);
         da.addr().set(java.lang.foreign.ValueLayout.JAVA_INT, 5000, 42); // a store straight into the mapping
-        d.operations().directAccess(30, 1, DaxAccessMode.RECOVERY_WRITE);
-        d.operations().flush();
+        d.directAccess(30, 1, DaxAccessMode.RECOVERY_WRITE);
+        d.flush();
         assertEquals(List.of(pages(7, 2), pages(30, 1)), fx.takeSyncs(d));
     }
 
     @Test
     void zeroingAndRecoveryWritesAreDirtyToo() {
         PmemDevice d = fx.open(fx.spec("zr", "size=1M&create=true"), new PortableArch());
-        d.operations().zeroPageRange().orElseThrow().zeroPageRange(40, 3);
-        var addr = d.operations().directAccess(60, 1, DaxAccessMode.RECOVERY_WRITE).addr();
-        d.operations().flush();
+        d.zeroPageRange(40, 3);
+        var addr = d.directAccess(60, 1, DaxAccessMode.RECOVERY_WRITE).addr();
+        d.flush();
         fx.takeSyncs(d); // the directAccess above already counted page 60
         d.operations().recoveryWrite().orElseThrow().copyFromIter(addr, 512,
                 IovIter.kvec(IovIter.Direction.SOURCE, new byte[512]));
-        d.operations().zeroPageRange().orElseThrow().zeroPageRange(40, 3);
-        d.operations().flush();
+        d.zeroPageRange(40, 3);
+        d.flush();
         assertEquals(List.of(pages(40, 3), pages(60, 1)), fx.takeSyncs(d));
     }
 
@@ -100,13 +100,13 @@ class FlushTest {
         }, Duration.ofSeconds(5));
         try (PmemDevice d = (PmemDevice) new PmemDriver(flaky).open(
                 DeviceSpec.parse(fx.spec("flaky", "size=1M&create=true")), new PortableArch())) {
-            Iters.write(d.operations(), 0, IovIter.kvec(IovIter.Direction.SOURCE, new byte[100]));
-            Iters.write(d.operations(), 9 * PAGE, IovIter.kvec(IovIter.Direction.SOURCE, new byte[100]));
-            DaxException e = assertThrows(DaxException.class, () -> d.operations().flush());
+            Iters.write(d, 0, IovIter.kvec(IovIter.Direction.SOURCE, new byte[100]));
+            Iters.write(d, 9 * PAGE, IovIter.kvec(IovIter.Direction.SOURCE, new byte[100]));
+            DaxException e = assertThrows(DaxException.class, () -> d.flush());
             assertEquals(Errno.EIO, e.errno());
             assertTrue(e.getMessage().contains("injected"), e.getMessage());
             assertEquals(2, d.dirtyPages(), "both runs are still to be synced");
-            d.operations().flush();
+            d.flush();
             assertEquals(0, d.dirtyPages());
         }
     }
@@ -118,10 +118,10 @@ class FlushTest {
         PmemDevice d = fx.openDevDax("pmem:" + fx.dir.resolve("dax1.0"), model);
         assertEquals(PersistenceMode.CPU_CACHE, d.persistence());
         try (Arena arena = Arena.ofConfined()) {
-            Iters.write(d.operations(), 5, IovIter.ubuf(IovIter.Direction.SOURCE, arena.allocate(9000)));
+            Iters.write(d, 5, IovIter.ubuf(IovIter.Direction.SOURCE, arena.allocate(9000)));
         }
-        d.operations().directAccess(100, 3, DaxAccessMode.WRITE);
-        d.operations().flush();
+        d.directAccess(100, 3, DaxAccessMode.WRITE);
+        d.flush();
         assertEquals(0, d.dirtyPages());
         assertEquals(List.of(), fx.syncs);
         assertEquals(1, model.fences.get());

@@ -55,14 +55,14 @@ class FlushcacheRuleTest {
             MemorySegment a = arena.allocate(1000);
             MemorySegment b = arena.allocate(3000);
             MemorySegment c = arena.allocate(5000);
-            MemorySegment addr = d.operations().directAccess(1, 3, DaxAccessMode.WRITE).addr();
+            MemorySegment addr = d.directAccess(1, 3, DaxAccessMode.WRITE).addr();
             long done = d.operations().copyFromIter().orElseThrow()
                     .copyFromIter(addr, 9000, IovIter.iovec(IovIter.Direction.SOURCE, a, b, c));
             assertEquals(9000, done);
             assertEquals(List.of(1000L, 3000L, 5000L), arch.flushcacheCopies, "one flushcache call per run");
             assertEquals(0, arch.nocache.get(), "never the nocache copy");
             assertEquals(0, arch.writebacks.get(), "never a write-back of the range after the copy");
-            d.operations().flush();
+            d.flush();
             assertEquals(0, arch.writebacks.get(), "flush writes back nothing more");
             assertEquals(1, arch.fences.get(), "flush fences once");
         }
@@ -75,11 +75,11 @@ class FlushcacheRuleTest {
         PmemDevice d = device(kind, model);
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment page = arena.allocate(4096, 4096);
-            MemorySegment addr = d.operations().directAccess(2, 1, DaxAccessMode.WRITE).addr();
+            MemorySegment addr = d.directAccess(2, 1, DaxAccessMode.WRITE).addr();
             model.reset();
             d.operations().copyFromIter().orElseThrow()
                     .copyFromIter(addr, 4096, IovIter.ubuf(IovIter.Direction.SOURCE, page));
-            d.operations().flush();
+            d.flush();
             assertEquals(Map.of(), model.writtenBack(), "every line was stored non-temporally");
             assertEquals(1, model.fences.get());
         }
@@ -90,7 +90,7 @@ class FlushcacheRuleTest {
     void heapWritesTakeTheCachedPathAndWriteBackEveryLineOnce(String kind) {
         ModelArch model = new ModelArch();
         PmemDevice d = device(kind, model);
-        MemorySegment addr = d.operations().directAccess(2, 1, DaxAccessMode.WRITE).addr();
+        MemorySegment addr = d.directAccess(2, 1, DaxAccessMode.WRITE).addr();
         var copy = d.operations().copyFromIter().orElseThrow();
 
         model.reset();
@@ -121,7 +121,7 @@ class FlushcacheRuleTest {
         PmemDevice d = device(kind, model);
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment src = arena.allocate(8192, 64);
-            MemorySegment page = d.operations().directAccess(4, 2, DaxAccessMode.WRITE).addr();
+            MemorySegment page = d.directAccess(4, 2, DaxAccessMode.WRITE).addr();
             model.reset();
             // 100 .. 4100: the head line [64, 128) and the tail line [4096, 4160) are partial.
             d.operations().copyFromIter().orElseThrow()
@@ -141,7 +141,7 @@ class FlushcacheRuleTest {
         ModelArch model = new ModelArch();
         PmemDevice d = device("devdax", model);
         model.reset();
-        d.operations().zeroPageRange().orElseThrow().zeroPageRange(0, 32);
+        d.zeroPageRange(0, 32);
         assertTrue(model.writtenBack().isEmpty(), "zeroing whole pages is all non-temporal");
     }
 
@@ -149,7 +149,7 @@ class FlushcacheRuleTest {
     void withThePortableArchTheCopyIsStillTheFlushcacheOne() {
         CountingArch arch = new CountingArch(new PortableArch());
         PmemDevice d = device("file", arch);
-        Iters.write(d.operations(), 10, IovIter.kvec(IovIter.Direction.SOURCE, new byte[5000]));
+        Iters.write(d, 10, IovIter.kvec(IovIter.Direction.SOURCE, new byte[5000]));
         assertEquals(List.of(5000L), arch.flushcacheCopies);
         assertEquals(0, arch.nocache.get());
         assertEquals(0, arch.writebacks.get());

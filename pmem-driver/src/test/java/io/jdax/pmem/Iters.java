@@ -1,7 +1,7 @@
 package io.jdax.pmem;
 
 import io.jdax.dax.DaxAccessMode;
-import io.jdax.dax.DaxOperations;
+import io.jdax.dax.DaxDevice;
 import io.jdax.dax.DirectAccess;
 import io.jdax.uio.IovIter;
 
@@ -106,31 +106,13 @@ final class Iters {
         return List.of(new int[] {0, a}, new int[] {a, b}, new int[] {a + b, length - a - b});
     }
 
-    /** Writes the iterator at device offset {@code offset} the way fs-dax does: directAccess chunks, copyFromIter. */
-    static long write(DaxOperations ops, long offset, IovIter src) {
-        long n = src.count();
-        long done = 0;
-        while (done < n) {
-            long pos = offset + done;
-            int inPage = (int) (pos % 4096);
-            DirectAccess da = ops.directAccess(pos / 4096, (inPage + n - done + 4095) / 4096, DaxAccessMode.WRITE);
-            MemorySegment addr = da.addr().asSlice(inPage);
-            done += ops.copyFromIter().orElseThrow().copyFromIter(addr, Math.min(addr.byteSize(), n - done), src);
-        }
-        return done;
+    /** Writes the iterator at device offset {@code offset} through the core's chunk loop (the driver's copyFromIter). */
+    static long write(DaxDevice d, long offset, IovIter src) {
+        return d.copyFromIter(offset, src.count(), src);
     }
 
-    /** Reads into the iterator from device offset {@code offset} through copyToIter. */
-    static long read(DaxOperations ops, long offset, IovIter dst) {
-        long n = dst.count();
-        long done = 0;
-        while (done < n) {
-            long pos = offset + done;
-            int inPage = (int) (pos % 4096);
-            DirectAccess da = ops.directAccess(pos / 4096, (inPage + n - done + 4095) / 4096, DaxAccessMode.READ);
-            MemorySegment addr = da.addr().asSlice(inPage);
-            done += ops.copyToIter().orElseThrow().copyToIter(addr, Math.min(addr.byteSize(), n - done), dst);
-        }
-        return done;
+    /** Reads into the iterator from device offset {@code offset} through the core (the driver's copyToIter). */
+    static long read(DaxDevice d, long offset, IovIter dst) {
+        return d.copyToIter(offset, dst.count(), dst);
     }
 }

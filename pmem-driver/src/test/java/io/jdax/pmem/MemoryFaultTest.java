@@ -68,7 +68,7 @@ class MemoryFaultTest {
                     IovIter.kvec(IovIter.Direction.DEST, new byte[4 * PAGE])));
             assertEquals(Errno.EIO, e.errno(), e.getMessage());
             assertEquals(Errno.EIO, assertThrows(DaxException.class,
-                    () -> ops.zeroPageRange().orElseThrow().zeroPageRange(0, 4)).errno());
+                    () -> ops.zeroPageRange(0, 4)).errno());
             // the pages still backed work as before
             byte[] data = new byte[2 * PAGE];
             java.util.Arrays.fill(data, (byte) 0x5a);
@@ -167,7 +167,7 @@ class MemoryFaultTest {
     void aFaultInTheCallersMemoryIsPassedOnAsItIs() {
         PoisoningArch arch = new PoisoningArch();
         PmemDevice d = fx.open(fx.spec("theirs", "size=64K&create=true"), arch);
-        MemorySegment addr = d.operations().directAccess(0, 1, DaxAccessMode.WRITE).addr();
+        MemorySegment addr = d.directAccess(0, 1, DaxAccessMode.WRITE).addr();
         MemorySegment src = java.lang.foreign.Arena.ofAuto().allocate(PAGE);
         arch.poisoned = src.address() + 10; // the source, not the device
         MemoryFaultException e = assertThrows(MemoryFaultException.class, () -> d.operations().copyFromIter()

@@ -99,8 +99,8 @@ class PmemFileTest {
         CountingArch arch = new CountingArch(new PortableArch());
         PmemDevice d = fx.open(fx.spec("v", "size=1M&create=true&mode=volatile"), arch);
         assertEquals(PersistenceMode.VOLATILE, d.persistence());
-        Iters.write(d.operations(), 0, IovIter.kvec(IovIter.Direction.SOURCE, new byte[8192]));
-        d.operations().flush();
+        Iters.write(d, 0, IovIter.kvec(IovIter.Direction.SOURCE, new byte[8192]));
+        d.flush();
         assertEquals(1, arch.fences.get());
         assertEquals(List.of(), fx.takeSyncs(d));
         assertEquals(0, d.dirtyPages());
@@ -112,8 +112,8 @@ class PmemFileTest {
         PmemDevice d = fx.open(fx.spec("e", "size=1M&create=true&mode=emulated"), arch);
         assertEquals(PersistenceMode.CPU_CACHE, d.persistence());
         assertTrue(d.persistenceReason().contains("PMEM_IS_PMEM_FORCE"), d.persistenceReason());
-        Iters.write(d.operations(), 0, IovIter.kvec(IovIter.Direction.SOURCE, new byte[8192]));
-        d.operations().flush();
+        Iters.write(d, 0, IovIter.kvec(IovIter.Direction.SOURCE, new byte[8192]));
+        d.flush();
         assertEquals(1, arch.fences.get());
         assertEquals(List.of(), fx.takeSyncs(d), "CPU_CACHE semantics: no msync");
         DaxException refused = assertThrows(DaxException.class,
@@ -165,14 +165,14 @@ class PmemFileTest {
                 rnd.nextBytes(data);
                 written.add(data);
                 IovIter src = Iters.source(kind, data, arena);
-                assertEquals(c[1], Iters.write(d.operations(), c[0], src));
+                assertEquals(c[1], Iters.write(d, c[0], src));
                 assertEquals(0, src.count());
                 // Read back through another kind of iterator.
                 Iters.Dest dst = Iters.dest(IovIter.Kind.values()[(kind.ordinal() + 1) % 3], data.length, arena);
-                assertEquals(c[1], Iters.read(d.operations(), c[0], dst.iter()));
+                assertEquals(c[1], Iters.read(d, c[0], dst.iter()));
                 assertArrayEquals(data, dst.bytes().get(), kind + " at " + c[0] + " length " + c[1]);
             }
-            d.operations().flush();
+            d.flush();
             d.close();
         }
         // The data is in the file: a new device over it reads it all back.
@@ -181,7 +181,7 @@ class PmemFileTest {
             for (int i = 0; i < cases.size(); i++) {
                 long[] c = cases.get(i);
                 Iters.Dest dst = Iters.dest(kind, (int) c[1], arena);
-                Iters.read(again.operations(), c[0], dst.iter());
+                Iters.read(again, c[0], dst.iter());
                 assertArrayEquals(written.get(i), dst.bytes().get(), "after reopen: " + kind + " at " + c[0]);
             }
         }
@@ -218,15 +218,15 @@ class PmemFileTest {
         long at = (4L << 30) + 4096 * 3 - 10; // straddles a page boundary past 4 GiB
         byte[] data = new byte[4096 + 20];
         new Random(5).nextBytes(data);
-        Iters.write(d.operations(), at, IovIter.kvec(IovIter.Direction.SOURCE, data));
-        DirectAccess da = d.operations().directAccess(at / 4096, 3, DaxAccessMode.READ);
+        Iters.write(d, at, IovIter.kvec(IovIter.Direction.SOURCE, data));
+        DirectAccess da = d.directAccess(at / 4096, 3, DaxAccessMode.READ);
         assertEquals(3, da.nrPages());
         byte[] back = da.addr().asSlice(at % 4096, data.length).toArray(ValueLayout.JAVA_BYTE);
         assertArrayEquals(data, back);
-        d.operations().flush();
+        d.flush();
         d.close();
         PmemDevice again = fx.open(spec, new PortableArch());
-        byte[] reopened = again.operations().directAccess(at / 4096, 3, DaxAccessMode.READ).addr()
+        byte[] reopened = again.directAccess(at / 4096, 3, DaxAccessMode.READ).addr()
                 .asSlice(at % 4096, data.length).toArray(ValueLayout.JAVA_BYTE);
         assertArrayEquals(data, reopened);
     }
@@ -334,7 +334,7 @@ class PmemFileTest {
             assertTrue(e.getMessage().contains("not memory of this device"), e.getMessage());
             assertArrayEquals(new byte[4096], foreign.toArray(ValueLayout.JAVA_BYTE), "nothing was written");
             // The last bytes of the device are fine; one past them is not.
-            MemorySegment last = d.operations().directAccess(255, 1, DaxAccessMode.WRITE).addr();
+            MemorySegment last = d.directAccess(255, 1, DaxAccessMode.WRITE).addr();
             assertEquals(4096, copy.copyFromIter(last, 4096, IovIter.kvec(IovIter.Direction.SOURCE, new byte[4096])));
             DaxException past = assertThrows(DaxException.class, () -> copy.copyFromIter(last.asSlice(1), 4096,
                     IovIter.kvec(IovIter.Direction.SOURCE, new byte[4096])));

@@ -70,9 +70,9 @@ class PoisonTest {
     @Test
     void copyToIterRefusesPoisonButReadsAroundIt() {
         PmemDevice d = device();
-        Iters.write(d.operations(), 2 * 4096, IovIter.kvec(IovIter.Direction.SOURCE, filled(4096, (byte) 7)));
+        Iters.write(d, 2 * 4096, IovIter.kvec(IovIter.Direction.SOURCE, filled(4096, (byte) 7)));
         bb(d).set(2 * 8 + 3, 1); // bytes [1536, 2048) of page 2
-        MemorySegment page = d.operations().directAccess(2, 1, DaxAccessMode.RECOVERY_WRITE).addr();
+        MemorySegment page = d.directAccess(2, 1, DaxAccessMode.RECOVERY_WRITE).addr();
         var read = d.operations().copyToIter().orElseThrow();
         byte[] head = new byte[1536];
         assertEquals(1536, read.copyToIter(page, 1536, IovIter.kvec(IovIter.Direction.DEST, head)));
@@ -90,7 +90,7 @@ class PoisonTest {
     void aRecoveryWriteClearsTheWholeSectorsItRewritesAndOnlyThose() {
         PmemDevice d = device();
         bb(d).set(5 * 8, 8); // all of page 5
-        MemorySegment page = d.operations().directAccess(5, 1, DaxAccessMode.RECOVERY_WRITE).addr();
+        MemorySegment page = d.directAccess(5, 1, DaxAccessMode.RECOVERY_WRITE).addr();
         var recovery = d.operations().recoveryWrite().orElseThrow();
         // Bytes [100, 1100): sector 1 is rewritten whole; sectors 0 and 2 only in part.
         assertEquals(1000, recovery.copyFromIter(page.asSlice(100), 1000,
@@ -103,21 +103,21 @@ class PoisonTest {
         recovery.copyFromIter(page, 4096, IovIter.kvec(IovIter.Direction.SOURCE, filled(4096, (byte) 9)));
         assertTrue(bb(d).isEmpty());
         assertArrayEquals(filled(4096, (byte) 9),
-                d.operations().directAccess(5, 1, DaxAccessMode.READ).addr().toArray(ValueLayout.JAVA_BYTE));
+                d.directAccess(5, 1, DaxAccessMode.READ).addr().toArray(ValueLayout.JAVA_BYTE));
     }
 
     @Test
     void zeroPageRangeZeroesAndClearsThePoisonOfItsPages() {
         PmemDevice d = device();
-        Iters.write(d.operations(), 3 * 4096, IovIter.kvec(IovIter.Direction.SOURCE, filled(3 * 4096, (byte) 5)));
+        Iters.write(d, 3 * 4096, IovIter.kvec(IovIter.Direction.SOURCE, filled(3 * 4096, (byte) 5)));
         bb(d).set(3 * 8 + 1, 20); // pages 3..5
         bb(d).set(6 * 8, 1);      // page 6, not zeroed
-        d.operations().zeroPageRange().orElseThrow().zeroPageRange(3, 3);
+        d.zeroPageRange(3, 3);
         assertEquals(List.of(new BadBlocks.Range(48, 1)), bb(d).list());
-        byte[] zeros = d.operations().directAccess(3, 3, DaxAccessMode.READ).addr().toArray(ValueLayout.JAVA_BYTE);
+        byte[] zeros = d.directAccess(3, 3, DaxAccessMode.READ).addr().toArray(ValueLayout.JAVA_BYTE);
         assertArrayEquals(new byte[3 * 4096], zeros);
         assertEquals(Errno.ERANGE, assertThrows(DaxException.class,
-                () -> d.operations().zeroPageRange().orElseThrow().zeroPageRange(250, 7)).errno());
+                () -> d.zeroPageRange(250, 7)).errno());
     }
 
     @Test
@@ -139,7 +139,7 @@ class PoisonTest {
         assertEquals(List.of(new BadBlocks.Range(0, 1), new BadBlocks.Range(4, 4), new BadBlocks.Range(8190, 2)),
                 bb(d).list(), "sectors before the device dropped, past its end clipped");
         assertEquals(Errno.EIO, assertThrows(DaxException.class,
-                () -> d.operations().directAccess(0, 1, DaxAccessMode.READ)).errno());
+                () -> d.directAccess(0, 1, DaxAccessMode.READ)).errno());
         assertTrue(d.badBlocksSource().contains("region0/badblocks"), d.badBlocksSource());
 
         bb(d).set(2000, 1); // injected: gone once the kernel's list is read again

@@ -140,7 +140,7 @@ class SmallFilesystemTest {
         assertFalse(Files.exists(dir.resolve("b")), "nothing left of the refused device");
 
         // The first has all its space: its last page takes a store.
-        assertEquals(4096, Iters.write(first.operations(), 6 * MIB - 4096,
+        assertEquals(4096, Iters.write(first, 6 * MIB - 4096,
                 IovIter.kvec(IovIter.Direction.SOURCE, new byte[4096])));
     }
 

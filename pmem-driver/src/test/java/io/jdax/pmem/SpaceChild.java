@@ -55,7 +55,7 @@ public final class SpaceChild {
             System.out.println("opened " + d.size() + " bytes: " + d.persistenceReason());
             try {
                 while (written < d.size()) {
-                    written += Iters.write(d.operations(), written, IovIter.kvec(IovIter.Direction.SOURCE, data));
+                    written += Iters.write(d, written, IovIter.kvec(IovIter.Direction.SOURCE, data));
                 }
                 System.out.println("wrote all " + written + " bytes without an error");
                 return 2;
@@ -69,7 +69,7 @@ public final class SpaceChild {
             // The JVM and the device go on: what was written before reads back.
             try (Arena arena = Arena.ofConfined()) {
                 Iters.Dest dst = Iters.dest(IovIter.Kind.KVEC, CHUNK, arena);
-                Iters.read(d.operations(), written - CHUNK, dst.iter());
+                Iters.read(d, written - CHUNK, dst.iter());
                 boolean same = Arrays.equals(data, dst.bytes().get());
                 System.out.println(same ? "the last MiB written reads back" : "the last MiB written reads back WRONG");
                 return same ? 0 : 4;

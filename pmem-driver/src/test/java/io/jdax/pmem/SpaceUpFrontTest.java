@@ -59,7 +59,7 @@ class SpaceUpFrontTest {
         PmemDevice d = fx.open(fx.spec("new", "size=8M&create=true"), new PortableArch());
         Path f = fx.dir.resolve("new");
         assertEquals(8 * MIB, allocatedBytes(f), "no hole left for a store to fault on");
-        Iters.write(d.operations(), 8 * MIB - 4096, IovIter.kvec(IovIter.Direction.SOURCE, new byte[4096]));
+        Iters.write(d, 8 * MIB - 4096, IovIter.kvec(IovIter.Direction.SOURCE, new byte[4096]));
         assertEquals(8 * MIB, allocatedBytes(f), "writing takes no more space");
     }
 
@@ -79,7 +79,7 @@ class SpaceUpFrontTest {
         try (Arena arena = Arena.ofConfined()) {
             for (long off : at) {
                 Iters.Dest dst = Iters.dest(IovIter.Kind.KVEC, data.length, arena);
-                Iters.read(d.operations(), off, dst.iter());
+                Iters.read(d, off, dst.iter());
                 assertArrayEquals(data, dst.bytes().get(), "the data at " + off + " is unchanged");
             }
         }
@@ -94,7 +94,7 @@ class SpaceUpFrontTest {
         long allocated = allocatedBytes(f);
         PmemDevice d = fx.open(fx.spec("kept", "sparse=true"), new PortableArch());
         assertEquals(allocated, allocatedBytes(f), "sparse=true allocates nothing");
-        Iters.write(d.operations(), 32 * MIB, IovIter.kvec(IovIter.Direction.SOURCE, new byte[] {1}));
+        Iters.write(d, 32 * MIB, IovIter.kvec(IovIter.Direction.SOURCE, new byte[] {1}));
         assertTrue(allocatedBytes(f) < MIB, "only the pages written take space");
     }
 

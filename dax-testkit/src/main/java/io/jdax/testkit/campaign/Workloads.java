@@ -66,7 +66,7 @@ public final class Workloads {
                                 arena);
                         pos += recordSize;
                         if ((i + 1) % flushEvery == 0 || i == records - 1) {
-                            device.operations().flush();
+                            device.flush();
                             ledger.acknowledge();
                         }
                     }
@@ -109,7 +109,7 @@ public final class Workloads {
                         write(device, ledger, pos, nonZero(rnd, len), IterKind.values()[rnd.nextInt(IterKind.values().length)],
                                 arena);
                         if ((i + 1) % flushEvery == 0 || i == writes - 1) {
-                            device.operations().flush();
+                            device.flush();
                             ledger.acknowledge();
                         }
                     }

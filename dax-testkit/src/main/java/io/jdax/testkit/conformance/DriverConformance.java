@@ -7,7 +7,6 @@ import io.jdax.dax.DaxDevice;
 import io.jdax.dax.DaxDevices;
 import io.jdax.dax.DaxDriver;
 import io.jdax.dax.DaxException;
-import io.jdax.dax.DaxOperations;
 import io.jdax.dax.DaxReadLock;
 import io.jdax.dax.DirectAccess;
 import io.jdax.dax.Errno;
@@ -117,8 +116,7 @@ public final class DriverConformance {
     public static List<Group> groups(DriverUnderTest d) {
         Claims c = withScratch(scratch -> {
             try (DaxDevice dev = DaxDevices.open(d.specs().newDevice(scratch, d.deviceSize()), d.arch().get())) {
-                DaxOperations ops = dev.operations();
-                return new Claims(dev.persistence(), ops.zeroPageRange().isPresent(), ops.recoveryWrite().isPresent(),
+                return new Claims(dev.persistence(), dev.hasZeroPageRange(), dev.hasRecoveryWrite(),
                         dev.badBlocks().isPresent());
             }
         });
@@ -374,7 +372,6 @@ public final class DriverConformance {
             Expect.that(dev.name() != null && !dev.name().isBlank(), "the device has no name");
             Expect.that(dev.arch() == arch, "arch() must be the Arch the device was opened with, not " + dev.arch());
             Expect.that(dev.isAlive(), "a freshly opened device must be alive");
-            Expect.that(dev.operations() != null, "operations() is null");
         }
     }
 
@@ -386,7 +383,7 @@ public final class DriverConformance {
             for (long pgoff : new long[] {0, 1, pages / 2, pages - 2, pages - 1}) {
                 for (long ask : new long[] {1, 2, 7, pages, Long.MAX_VALUE}) {
                     for (DaxAccessMode mode : DaxAccessMode.values()) {
-                        DirectAccess da = dev.operations().directAccess(pgoff, ask, mode);
+                        DirectAccess da = dev.directAccess(pgoff, ask, mode);
                         long most = Math.min(ask, pages - pgoff);
                         Expect.that(da.nrPages() >= 1 && da.nrPages() <= most, "directAccess(" + pgoff + ", " + ask
                                 + ", " + mode + ") answered " + da.nrPages() + " pages; expected 1.." + most);
@@ -400,7 +397,7 @@ public final class DriverConformance {
         try (DaxDevice dev = open(d, scratch); DaxReadLock lock = dev.readLock()) {
             for (long pgoff : new long[] {0, 3, dev.nrPages() - 1}) {
                 for (DaxAccessMode mode : DaxAccessMode.values()) {
-                    DirectAccess da = dev.operations().directAccess(pgoff, 4, mode);
+                    DirectAccess da = dev.directAccess(pgoff, 4, mode);
                     Expect.equal(da.nrPages() * PAGE, da.addr().byteSize(), "bytes of directAccess(" + pgoff + ", 4, "
                             + mode + ") for " + da.nrPages() + " pages");
                     Expect.equal(0, da.addr().address() % PAGE, "page offset of the memory of directAccess(" + pgoff
@@ -412,7 +409,7 @@ public final class DriverConformance {
 
     private static void contiguity(DriverUnderTest d, Path scratch) {
         try (DaxDevice dev = open(d, scratch); DaxReadLock lock = dev.readLock()) {
-            DaxOperations ops = dev.operations();
+            DaxDevice ops = dev;
             DirectAccess big = ops.directAccess(8, 16, DaxAccessMode.WRITE);
             for (int k = 0; k < big.nrPages(); k++) {
                 big.addr().set(ValueLayout.JAVA_INT_UNALIGNED, (long) k * PAGE + 100, 0x5EED0000 + k);
@@ -431,19 +428,19 @@ public final class DriverConformance {
     private static void readSeesWrite(DriverUnderTest d, Path scratch) {
         try (DaxDevice dev = open(d, scratch); DaxReadLock lock = dev.readLock()) {
             byte[] data = random(new Random(1), PAGE);
-            MemorySegment w = dev.operations().directAccess(5, 1, DaxAccessMode.WRITE).addr();
+            MemorySegment w = dev.directAccess(5, 1, DaxAccessMode.WRITE).addr();
             Expect.that(!w.isReadOnly(), "WRITE mode must answer writable memory");
             MemorySegment.copy(data, 0, w, ValueLayout.JAVA_BYTE, 0, PAGE);
-            MemorySegment r = dev.operations().directAccess(5, 1, DaxAccessMode.READ).addr();
+            MemorySegment r = dev.directAccess(5, 1, DaxAccessMode.READ).addr();
             Expect.sameBytes(data, r.asSlice(0, PAGE).toArray(ValueLayout.JAVA_BYTE), "page 5 read after a WRITE-mode store");
-            MemorySegment rw = dev.operations().directAccess(5, 1, DaxAccessMode.RECOVERY_WRITE).addr();
+            MemorySegment rw = dev.directAccess(5, 1, DaxAccessMode.RECOVERY_WRITE).addr();
             Expect.that(!rw.isReadOnly(), "RECOVERY_WRITE mode must answer writable memory");
         }
     }
 
     private static void directAccessBadArguments(DriverUnderTest d, Path scratch) {
         try (DaxDevice dev = open(d, scratch); DaxReadLock lock = dev.readLock()) {
-            DaxOperations ops = dev.operations();
+            DaxDevice ops = dev;
             long pages = dev.nrPages();
             for (DaxAccessMode mode : DaxAccessMode.values()) {
                 Expect.fails(() -> ops.directAccess(-1, 1, mode), "directAccess(-1, 1, " + mode + ")", Errno.EINVAL);
@@ -489,12 +486,10 @@ public final class DriverConformance {
 
     private static void copyFromIterCounts(DriverUnderTest d, Path scratch) {
         try (DaxDevice dev = open(d, scratch); DaxReadLock lock = dev.readLock()) {
-            DaxOperations.CopyFromIter copy = dev.operations().copyFromIter().orElse(dev.arch()::copyFromIterNocache);
-            MemorySegment addr = dev.operations().directAccess(2, 1, DaxAccessMode.WRITE).addr();
             IovIter src = IovIter.kvec(IovIter.Direction.SOURCE, new byte[3000]);
-            Expect.equal(1000, copy.copyFromIter(addr, 1000, src), "copyFromIter of 1000 of 3000 bytes");
+            Expect.equal(1000, dev.copyFromIter(2L * PAGE, 1000, src), "copyFromIter of 1000 of 3000 bytes");
             Expect.equal(2000, src.count(), "bytes left in the iterator after copying 1000 of 3000");
-            Expect.equal(2000, copy.copyFromIter(addr.asSlice(1000), 4000, src), "copyFromIter asked for more than the"
+            Expect.equal(2000, dev.copyFromIter(2L * PAGE + 1000, 4000, src), "copyFromIter asked for more than the"
                     + " iterator holds");
             Expect.equal(0, src.count(), "bytes left in the iterator after copying all");
         }
@@ -507,7 +502,7 @@ public final class DriverConformance {
             byte[] pattern = new byte[6 * PAGE];
             Arrays.fill(pattern, (byte) 0x77);
             DeviceIo.write(dev, 3L * PAGE, pattern);
-            dev.operations().zeroPageRange().orElseThrow().zeroPageRange(4, 3);
+            dev.zeroPageRange(4, 3);
             byte[] got = DeviceIo.read(dev, 3L * PAGE, 6 * PAGE);
             for (int i = 0; i < got.length; i++) {
                 byte want = i >= PAGE && i < 4 * PAGE ? 0 : (byte) 0x77;
@@ -521,7 +516,7 @@ public final class DriverConformance {
 
     private static void zeroBadRanges(DriverUnderTest d, Path scratch) {
         try (DaxDevice dev = open(d, scratch)) {
-            DaxOperations.ZeroPageRange zero = dev.operations().zeroPageRange().orElseThrow();
+            DaxDevice zero = dev;
             long pages = dev.nrPages();
             Expect.fails(() -> zero.zeroPageRange(pages - 1, 2), "zeroPageRange(nrPages - 1, 2)", Errno.ERANGE);
             Expect.fails(() -> zero.zeroPageRange(pages, 1), "zeroPageRange(nrPages, 1)", Errno.ERANGE);
@@ -552,7 +547,7 @@ public final class DriverConformance {
                     pos += len + 61;
                 }
             }
-            dev.operations().flush();
+            dev.flush();
             List<byte[]> images = new ArrayList<>();
             images.add(media.persistentImage());
             for (long seed = 0; seed < 4; seed++) {
@@ -581,10 +576,10 @@ public final class DriverConformance {
             byte[] pattern = new byte[8 * PAGE];
             Arrays.fill(pattern, (byte) 0x3C);
             DeviceIo.write(dev, 0, pattern);
-            dev.operations().flush();
+            dev.flush();
             SimulatedMedia media = sim.track(dev, 0, TRACKED_PAGES);
-            dev.operations().zeroPageRange().orElseThrow().zeroPageRange(2, 4);
-            dev.operations().flush();
+            dev.zeroPageRange(2, 4);
+            dev.flush();
             List<Long> unfenced = media.unfencedLines(2L * PAGE, 4L * PAGE);
             Expect.that(unfenced.isEmpty(), "zeroPageRange(2, 4) then flush(): lines " + unfenced + " not durable");
             byte[] img = media.crash(3);
@@ -608,7 +603,7 @@ public final class DriverConformance {
                     int len = (int) w[1];
                     media.resetStats();
                     DeviceIo.write(dev, at, k.source(random(rnd, len), arena));
-                    dev.operations().flush();
+                    dev.flush();
                     var s = media.stats();
                     // A line split between two iterator segments is stored twice and rightly written back twice.
                     Expect.equal(0, s.redundantWritebacks(), "redundant write-backs after writing " + len + " bytes at "
@@ -627,7 +622,7 @@ public final class DriverConformance {
     private static void badBlockEio(DriverUnderTest d, Path scratch) {
         try (DaxDevice dev = open(d, scratch); DaxReadLock lock = dev.readLock()) {
             BadBlocks bb = dev.badBlocks().orElseThrow();
-            DaxOperations ops = dev.operations();
+            DaxDevice ops = dev;
             bb.set(5L * SECTORS_PER_PAGE + 3, 1);
             for (DaxAccessMode mode : new DaxAccessMode[] {DaxAccessMode.READ, DaxAccessMode.WRITE}) {
                 Expect.fails(() -> ops.directAccess(5, 1, mode), "directAccess(5, 1, " + mode + ") over a bad sector",
@@ -644,7 +639,7 @@ public final class DriverConformance {
     private static void recoveryAccess(DriverUnderTest d, Path scratch) {
         try (DaxDevice dev = open(d, scratch); DaxReadLock lock = dev.readLock()) {
             dev.badBlocks().orElseThrow().set(7L * SECTORS_PER_PAGE + 1, 2);
-            DaxOperations ops = dev.operations();
+            DaxDevice ops = dev;
             DirectAccess before = ops.directAccess(4, 8, DaxAccessMode.RECOVERY_WRITE);
             Expect.that(before.nrPages() >= 1 && before.nrPages() <= 3, "directAccess(4, 8, RECOVERY_WRITE) with a bad"
                     + " sector in page 7 answered " + before.nrPages() + " pages; expected 1..3, the pages before it");
@@ -662,10 +657,9 @@ public final class DriverConformance {
             BadBlocks bb = dev.badBlocks().orElseThrow();
             long sector = 6L * SECTORS_PER_PAGE + 2;
             bb.set(sector, 1);
-            MemorySegment page = dev.operations().directAccess(6, 1, DaxAccessMode.RECOVERY_WRITE).addr();
             byte[] data = random(new Random(6), BadBlocks.SECTOR_SIZE);
-            long n = dev.operations().recoveryWrite().orElseThrow().copyFromIter(
-                    page.asSlice(2L * BadBlocks.SECTOR_SIZE, BadBlocks.SECTOR_SIZE), BadBlocks.SECTOR_SIZE,
+            // a write over a bad sector is retried by the core as the driver's recovery write
+            long n = dev.copyFromIter(sector * BadBlocks.SECTOR_SIZE, BadBlocks.SECTOR_SIZE,
                     IovIter.kvec(IovIter.Direction.SOURCE, data));
             Expect.equal(BadBlocks.SECTOR_SIZE, n, "bytes of a recovery write of one whole sector");
             Expect.that(!bb.isBad(sector * BadBlocks.SECTOR_SIZE, BadBlocks.SECTOR_SIZE),
@@ -706,7 +700,7 @@ public final class DriverConformance {
                                 DeviceIo.write(dev, base + off, k.source(data, arena));
                                 System.arraycopy(data, 0, model, off, len);
                                 if (i % 10 == 0) {
-                                    dev.operations().flush();
+                                    dev.flush();
                                 }
                             }
                         }
@@ -745,7 +739,7 @@ public final class DriverConformance {
                                 switch ((int) (i % 3)) {
                                     case 0 -> DeviceIo.write(dev, pos, IterKind.values()[id].source(buf, arena));
                                     case 1 -> DeviceIo.read(dev, pos, buf.length);
-                                    default -> dev.operations().flush();
+                                    default -> dev.flush();
                                 }
                                 started.set(true);
                             } catch (DaxException e) {
@@ -782,26 +776,17 @@ public final class DriverConformance {
 
     private static void afterClose(DriverUnderTest d, Path scratch) {
         DaxDevice dev = open(d, scratch);
-        DaxOperations ops = dev.operations();
-        MemorySegment stale;
-        try (DaxReadLock lock = dev.readLock()) {
-            stale = ops.directAccess(1, 1, DaxAccessMode.WRITE).addr();
-        }
         dev.close();
         Expect.that(!dev.isAlive(), "isAlive() after close");
-        Expect.fails(() -> ops.directAccess(0, 1, DaxAccessMode.READ), "directAccess after close", Errno.ENXIO);
-        Expect.fails(ops::flush, "flush after close", Errno.ENXIO);
+        Expect.fails(() -> dev.directAccess(0, 1, DaxAccessMode.READ), "directAccess after close", Errno.ENXIO);
+        Expect.fails(dev::flush, "flush after close", Errno.ENXIO);
         Expect.fails(dev::readLock, "readLock after close", Errno.ENXIO);
-        ops.zeroPageRange().ifPresent(z -> Expect.fails(() -> z.zeroPageRange(0, 1), "zeroPageRange after close",
-                Errno.ENXIO));
-        ops.copyFromIter().ifPresent(c -> Expect.fails(() -> c.copyFromIter(stale, 8,
-                IovIter.kvec(IovIter.Direction.SOURCE, new byte[8])), "copyFromIter after close", Errno.ENXIO,
-                Errno.EFAULT));
-        ops.copyToIter().ifPresent(c -> Expect.fails(() -> c.copyToIter(stale, 8,
-                IovIter.kvec(IovIter.Direction.DEST, new byte[8])), "copyToIter after close", Errno.ENXIO, Errno.EFAULT));
-        ops.recoveryWrite().ifPresent(c -> Expect.fails(() -> c.copyFromIter(stale, 8,
-                IovIter.kvec(IovIter.Direction.SOURCE, new byte[8])), "recoveryWrite after close", Errno.ENXIO,
-                Errno.EFAULT));
+        Expect.fails(() -> dev.zeroPageRange(0, 1), "zeroPageRange after close", Errno.ENXIO);
+        Expect.fails(() -> dev.copyFromIter(0, 8, IovIter.kvec(IovIter.Direction.SOURCE, new byte[8])),
+                "copyFromIter after close", Errno.ENXIO);
+        Expect.fails(() -> dev.copyToIter(0, 8, IovIter.kvec(IovIter.Direction.DEST, new byte[8])),
+                "copyToIter after close", Errno.ENXIO);
+        Expect.fails(() -> dev.flushRange(0, 8), "flushRange after close", Errno.ENXIO);
     }
 
     private static void closeTwice(DriverUnderTest d, Path scratch) {
@@ -832,13 +817,9 @@ public final class DriverConformance {
             Arrays.fill(data, (byte) 9);
             Expect.fails(() -> DeviceIo.write(dev, last, data), "a write over the end", Errno.ERANGE);
             Expect.sameBytes(tail, DeviceIo.read(dev, last, PAGE), "the last page after a refused write over the end");
-            try (DaxReadLock lock = dev.readLock()) {
-                MemorySegment page = dev.operations().directAccess(dev.nrPages() - 1, 1, DaxAccessMode.WRITE).addr();
-                DaxOperations.CopyFromIter copy = dev.operations().copyFromIter().orElse(dev.arch()::copyFromIterNocache);
-                Expect.fails(() -> copy.copyFromIter(page.asSlice(PAGE - 10), 20,
-                        IovIter.kvec(IovIter.Direction.SOURCE, new byte[20])), "copyFromIter of 20 bytes into the"
-                        + " last 10 of the device", Errno.ERANGE, Errno.EINVAL, Errno.EFAULT);
-            }
+            Expect.fails(() -> dev.copyFromIter(dev.size() - 10, 20, IovIter.kvec(IovIter.Direction.SOURCE,
+                    new byte[20])), "copyFromIter of 20 bytes into the last 10 of the device", Errno.ERANGE);
+            Expect.sameBytes(tail, DeviceIo.read(dev, last, PAGE), "the last page after a refused copy over the end");
         }
     }
 }

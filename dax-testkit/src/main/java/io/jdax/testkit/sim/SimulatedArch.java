@@ -151,7 +151,7 @@ public final class SimulatedArch implements Arch {
             long p = pgoff;
             long end = pgoff + nrPages;
             while (p < end) {
-                DirectAccess da = device.operations().directAccess(p, end - p, DaxAccessMode.WRITE);
+                DirectAccess da = device.directAccess(p, end - p, DaxAccessMode.WRITE);
                 long n = Math.min(da.nrPages(), end - p);
                 chunks.add(da.addr().asSlice(0, n * DaxDevice.PAGE_SIZE));
                 p += n;

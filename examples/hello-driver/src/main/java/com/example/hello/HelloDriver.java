@@ -6,6 +6,7 @@ import io.jdax.dax.DaxDriver;
 import io.jdax.dax.DaxException;
 import io.jdax.dax.DeviceSpec;
 import io.jdax.dax.Errno;
+import io.jdax.dax.PersistenceMode;
 
 import java.util.Set;
 
@@ -37,6 +38,9 @@ public final class HelloDriver implements DaxDriver {
             throw new DaxException(Errno.EINVAL, "device spec '" + spec + "': size must be a positive multiple of "
                     + DaxDevice.PAGE_SIZE);
         }
-        return new HelloDevice(spec.path().isEmpty() ? "hello" : spec.path(), spec, size, arch);
+        String name = spec.path().isEmpty() ? "hello" : spec.path();
+        DaxDevice.Info info = new DaxDevice.Info(name, spec, size, DaxDevice.PAGE_SIZE, PersistenceMode.VOLATILE,
+                "example driver: process memory");
+        return new DaxDevice(info, arch, new HelloOperations(size));
     }
 }

@@ -217,7 +217,7 @@ public final class MemFile implements Inode {
 
     /** Makes every completed write durable: the device's {@code flush()} ({@code fsync}). */
     public void fsync() {
-        fs.device().operations().flush();
+        fs.device().flush();
     }
 
     /**
