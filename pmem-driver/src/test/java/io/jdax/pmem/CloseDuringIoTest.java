@@ -4,6 +4,7 @@ import io.jdax.arch.Arch;
 import io.jdax.arch.Archs;
 import io.jdax.arch.PortableArch;
 import io.jdax.dax.DaxAccessMode;
+import io.jdax.dax.DaxDevice;
 import io.jdax.dax.DaxException;
 import io.jdax.dax.DaxOperations;
 import io.jdax.dax.DaxReadLock;
@@ -90,7 +91,7 @@ class CloseDuringIoTest {
 
     private static void worker(PmemDevice d, int id, Arena arena, CountDownLatch running, AtomicLong completed,
                                AtomicInteger sawEnxio, List<Throwable> unexpected) {
-        DaxOperations ops = d.operations();
+        DaxDevice ops = d;
         Random rnd = new Random(id);
         MemorySegment src = arena.allocate(8192, 64);
         byte[] heap = new byte[8192];
@@ -102,16 +103,16 @@ class CloseDuringIoTest {
                     // The way to use directAccess memory: under a read lock.
                     try (DaxReadLock lock = d.readLock()) {
                         DirectAccess da = ops.directAccess(pg, 4, DaxAccessMode.WRITE);
-                        ops.copyFromIter().orElseThrow().copyFromIter(da.addr(), 8192,
+                        ops.copyFromIter(pg * 4096L, 8192,
                                 id == 0 ? IovIter.ubuf(IovIter.Direction.SOURCE, src) : IovIter.kvec(IovIter.Direction.SOURCE, heap));
                         da.addr().set(ValueLayout.JAVA_LONG, 8, pg);
-                        ops.copyToIter().orElseThrow().copyToIter(da.addr(), 8192, IovIter.kvec(IovIter.Direction.DEST, heap));
+                        ops.copyToIter(pg * 4096L, 8192, IovIter.kvec(IovIter.Direction.DEST, heap));
                     }
                 } else {
                     // Operations alone, no lock: each one holds the device open itself.
                     ops.zeroPageRange(pg, 2);
-                    DirectAccess da = ops.directAccess(pg, 2, DaxAccessMode.READ);
-                    ops.copyToIter().orElseThrow().copyToIter(da.addr(), 100, IovIter.kvec(IovIter.Direction.DEST, heap));
+                    ops.directAccess(pg, 2, DaxAccessMode.READ);
+                    ops.copyToIter(pg * 4096L, 100, IovIter.kvec(IovIter.Direction.DEST, heap));
                     ops.flush();
                 }
                 completed.incrementAndGet();
@@ -135,11 +136,41 @@ class CloseDuringIoTest {
     }
 
     @Test
+    void closeFromTheThreadHoldingTheReadLockIsEbusyAtOnceNotADeadlock() {
+        try (Fixture fx = new Fixture(Duration.ofSeconds(30))) {
+            PmemDevice d = fx.open(fx.spec("self", "size=1M&create=true"), new PortableArch());
+            long start = System.nanoTime();
+            try (DaxReadLock lock = d.readLock()) {
+                DaxException e = assertThrows(DaxException.class, d::close);
+                assertEquals(Errno.EBUSY, e.errno());
+                assertTrue(e.getMessage().contains("holds its read lock"), e.getMessage());
+            }
+            assertTrue(System.nanoTime() - start < Duration.ofSeconds(10).toNanos(), "no wait for the timeout");
+            d.close(); // released: now it closes
+            assertFalse(d.isAlive());
+        }
+    }
+
+    @Test
     void closeWaitsForAReadLockAndIsEbusyIfItIsNeverReleased() throws Exception {
         try (Fixture fx = new Fixture(Duration.ofMillis(200))) {
             PmemDevice d = fx.open(fx.spec("held", "size=1M&create=true"), new PortableArch());
-            DaxReadLock lock = d.readLock();
-            MemorySegment held = d.directAccess(0, 1, DaxAccessMode.WRITE).addr();
+            // A lock is taken and released in one thread: a holder thread keeps one until told.
+            CountDownLatch taken = new CountDownLatch(1);
+            CountDownLatch release = new CountDownLatch(1);
+            MemorySegment[] memory = new MemorySegment[1];
+            Thread holder = new Thread(() -> {
+                try (DaxReadLock lock = d.readLock()) {
+                    memory[0] = d.directAccess(0, 1, DaxAccessMode.WRITE).addr();
+                    taken.countDown();
+                    release.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            holder.start();
+            taken.await();
+            MemorySegment held = memory[0];
             DaxException busy = assertThrows(DaxException.class, d::close);
             assertEquals(Errno.EBUSY, busy.errno());
             assertFalse(d.isAlive(), "closed to new operations");
@@ -148,18 +179,19 @@ class CloseDuringIoTest {
             held.set(ValueLayout.JAVA_INT, 0, 7); // the holder's memory is still mapped
             assertEquals(7, held.get(ValueLayout.JAVA_INT, 0));
 
-            // Released by another thread while close waits: close then completes.
+            // Released while close waits: close then completes.
             Thread releaser = new Thread(() -> {
                 try {
                     Thread.sleep(50);
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                 }
-                lock.close();
+                release.countDown();
             });
             releaser.start();
             d.close();
             releaser.join();
+            holder.join();
             assertThrows(IllegalStateException.class, () -> held.get(ValueLayout.JAVA_INT, 0), "unmapped now");
         }
     }

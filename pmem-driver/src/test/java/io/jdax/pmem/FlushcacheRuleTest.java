@@ -55,9 +55,7 @@ class FlushcacheRuleTest {
             MemorySegment a = arena.allocate(1000);
             MemorySegment b = arena.allocate(3000);
             MemorySegment c = arena.allocate(5000);
-            MemorySegment addr = d.directAccess(1, 3, DaxAccessMode.WRITE).addr();
-            long done = d.operations().copyFromIter().orElseThrow()
-                    .copyFromIter(addr, 9000, IovIter.iovec(IovIter.Direction.SOURCE, a, b, c));
+            long done = d.copyFromIter(4096, 9000, IovIter.iovec(IovIter.Direction.SOURCE, a, b, c));
             assertEquals(9000, done);
             assertEquals(List.of(1000L, 3000L, 5000L), arch.flushcacheCopies, "one flushcache call per run");
             assertEquals(0, arch.nocache.get(), "never the nocache copy");
@@ -75,10 +73,8 @@ class FlushcacheRuleTest {
         PmemDevice d = device(kind, model);
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment page = arena.allocate(4096, 4096);
-            MemorySegment addr = d.directAccess(2, 1, DaxAccessMode.WRITE).addr();
             model.reset();
-            d.operations().copyFromIter().orElseThrow()
-                    .copyFromIter(addr, 4096, IovIter.ubuf(IovIter.Direction.SOURCE, page));
+            d.copyFromIter(2 * 4096, 4096, IovIter.ubuf(IovIter.Direction.SOURCE, page));
             d.flush();
             assertEquals(Map.of(), model.writtenBack(), "every line was stored non-temporally");
             assertEquals(1, model.fences.get());
@@ -91,11 +87,10 @@ class FlushcacheRuleTest {
         ModelArch model = new ModelArch();
         PmemDevice d = device(kind, model);
         MemorySegment addr = d.directAccess(2, 1, DaxAccessMode.WRITE).addr();
-        var copy = d.operations().copyFromIter().orElseThrow();
 
         model.reset();
         // Runs split at a line boundary, so no line is shared by two cached copies.
-        copy.copyFromIter(addr, 4096, IovIter.kvec(IovIter.Direction.SOURCE, new byte[1024], new byte[3072]));
+        d.copyFromIter(2 * 4096, 4096, IovIter.kvec(IovIter.Direction.SOURCE, new byte[1024], new byte[3072]));
         assertEveryLineOnce(model.writtenBack(), addr.address(), 64, "KVEC");
 
         model.reset();
@@ -103,7 +98,7 @@ class FlushcacheRuleTest {
         for (int i = 0; i < 4; i++) {
             vecs.add(new IovIter.BioVec(MemorySegment.ofArray(new byte[4096]), 1024 * i, 1024));
         }
-        copy.copyFromIter(addr, 4096, IovIter.bvec(IovIter.Direction.SOURCE, vecs));
+        d.copyFromIter(2 * 4096, 4096, IovIter.bvec(IovIter.Direction.SOURCE, vecs));
         assertEveryLineOnce(model.writtenBack(), addr.address(), 64, "BVEC");
     }
 
@@ -124,14 +119,12 @@ class FlushcacheRuleTest {
             MemorySegment page = d.directAccess(4, 2, DaxAccessMode.WRITE).addr();
             model.reset();
             // 100 .. 4100: the head line [64, 128) and the tail line [4096, 4160) are partial.
-            d.operations().copyFromIter().orElseThrow()
-                    .copyFromIter(page.asSlice(100), 4000, IovIter.ubuf(IovIter.Direction.SOURCE, src.asSlice(0, 4000)));
+            d.copyFromIter(4 * 4096 + 100, 4000, IovIter.ubuf(IovIter.Direction.SOURCE, src.asSlice(0, 4000)));
             assertEquals(Map.of(page.address() + 64, 1, page.address() + 4096, 1), model.writtenBack());
 
             // Within one line: that line only.
             model.reset();
-            d.operations().copyFromIter().orElseThrow()
-                    .copyFromIter(page.asSlice(130), 20, IovIter.ubuf(IovIter.Direction.SOURCE, src.asSlice(0, 20)));
+            d.copyFromIter(4 * 4096 + 130, 20, IovIter.ubuf(IovIter.Direction.SOURCE, src.asSlice(0, 20)));
             assertEquals(Map.of(page.address() + 128, 1), model.writtenBack());
         }
     }

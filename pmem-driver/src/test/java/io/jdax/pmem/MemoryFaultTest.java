@@ -6,6 +6,7 @@ import io.jdax.arch.MemoryFaultException;
 import io.jdax.arch.PortableArch;
 import io.jdax.dax.BadBlocks;
 import io.jdax.dax.DaxAccessMode;
+import io.jdax.dax.DaxDevice;
 import io.jdax.dax.DaxException;
 import io.jdax.dax.DaxOperations;
 import io.jdax.dax.Errno;
@@ -56,15 +57,15 @@ class MemoryFaultTest {
         PmemDevice d = fx.open(spec, arch);
         Path file = fx.dir.resolve("cut");
         cut(file, 2 * PAGE);
-        DaxOperations ops = d.operations();
+        DaxDevice ops = d;
         try (var lock = d.readLock()) {
             MemorySegment addr = ops.directAccess(0, 16, DaxAccessMode.WRITE).addr();
             DaxException e = assertThrows(DaxException.class,
-                    () -> ops.copyFromIter().orElseThrow().copyFromIter(addr, 4 * PAGE, source(4 * PAGE)));
+                    () -> ops.copyFromIter(0, 4 * PAGE, source(4 * PAGE)));
             assertEquals(Errno.EIO, e.errno(), e.getMessage());
             assertTrue(e.getMessage().contains("was cut to " + 2 * PAGE + " bytes"), e.getMessage());
             assertTrue(e.getMessage().contains("device offset " + 2 * PAGE), e.getMessage());
-            e = assertThrows(DaxException.class, () -> ops.copyToIter().orElseThrow().copyToIter(addr, 4 * PAGE,
+            e = assertThrows(DaxException.class, () -> ops.copyToIter(0, 4 * PAGE,
                     IovIter.kvec(IovIter.Direction.DEST, new byte[4 * PAGE])));
             assertEquals(Errno.EIO, e.errno(), e.getMessage());
             assertEquals(Errno.EIO, assertThrows(DaxException.class,
@@ -72,9 +73,9 @@ class MemoryFaultTest {
             // the pages still backed work as before
             byte[] data = new byte[2 * PAGE];
             java.util.Arrays.fill(data, (byte) 0x5a);
-            ops.copyFromIter().orElseThrow().copyFromIter(addr, data.length, IovIter.kvec(IovIter.Direction.SOURCE, data));
+            ops.copyFromIter(0, data.length, IovIter.kvec(IovIter.Direction.SOURCE, data));
             byte[] back = new byte[data.length];
-            ops.copyToIter().orElseThrow().copyToIter(addr, back.length, IovIter.kvec(IovIter.Direction.DEST, back));
+            ops.copyToIter(0, back.length, IovIter.kvec(IovIter.Direction.DEST, back));
             assertArrayEquals(data, back);
         }
         ops.flush();
@@ -91,18 +92,18 @@ class MemoryFaultTest {
         PmemDevice d = fx.open(fx.spec("cutp", "size=64K&create=true"), new PortableArch());
         assertEquals(io.jdax.dax.PersistenceMode.PAGE_CACHE, d.persistence());
         cut(fx.dir.resolve("cutp"), 2 * PAGE);
-        DaxOperations ops = d.operations();
+        DaxDevice ops = d;
         List<Throwable> seen = new java.util.ArrayList<>();
         MemorySegment addr = ops.directAccess(0, 16, DaxAccessMode.WRITE).addr();
         for (int i = 0; i < 3; i++) {
             try {
-                ops.copyFromIter().orElseThrow().copyFromIter(addr, 4 * PAGE, source(4 * PAGE));
+                ops.copyFromIter(0, 4 * PAGE, source(4 * PAGE));
                 settle();
             } catch (DaxException | InternalError e) {
                 seen.add(e);
             }
             try {
-                ops.copyToIter().orElseThrow().copyToIter(addr, 4 * PAGE, IovIter.kvec(IovIter.Direction.DEST,
+                ops.copyToIter(0, 4 * PAGE, IovIter.kvec(IovIter.Direction.DEST,
                         new byte[4 * PAGE]));
                 settle();
             } catch (DaxException | InternalError e) {
@@ -116,7 +117,7 @@ class MemoryFaultTest {
             }
         }
         byte[] back = new byte[PAGE];
-        ops.copyToIter().orElseThrow().copyToIter(addr, PAGE, IovIter.kvec(IovIter.Direction.DEST, back));
+        ops.copyToIter(0, PAGE, IovIter.kvec(IovIter.Direction.DEST, back));
         assertEquals(Errno.EIO, assertThrows(DaxException.class, ops::flush).errno());
     }
 
@@ -131,9 +132,8 @@ class MemoryFaultTest {
     @Test
     void aPageCacheFlushAfterTheFileWasCutIsEioAndNeverAcknowledges() throws Exception {
         PmemDevice d = fx.open(fx.spec("pc", "size=64K&create=true&mode=page_cache"), new PortableArch());
-        DaxOperations ops = d.operations();
-        MemorySegment addr = ops.directAccess(8, 1, DaxAccessMode.WRITE).addr();
-        ops.copyFromIter().orElseThrow().copyFromIter(addr, PAGE, source(PAGE));
+        DaxDevice ops = d;
+        ops.copyFromIter(8L * PAGE, PAGE, source(PAGE));
         cut(fx.dir.resolve("pc"), 4 * PAGE); // page 8, written but not flushed, is gone
         for (int attempt = 0; attempt < 2; attempt++) {
             DaxException e = assertThrows(DaxException.class, ops::flush);
@@ -147,12 +147,12 @@ class MemoryFaultTest {
     void poisonFoundByACopyIsEioAndJoinsTheBadBlockList() {
         PoisoningArch arch = new PoisoningArch();
         PmemDevice d = fx.open(fx.spec("poison", "size=64K&create=true"), arch);
-        DaxOperations ops = d.operations();
+        DaxDevice ops = d;
         MemorySegment addr = ops.directAccess(0, 16, DaxAccessMode.WRITE).addr();
         arch.poisoned = addr.address() + 7L * PAGE + 100; // inside page 7
 
-        DaxException e = assertThrows(DaxException.class, () -> ops.copyToIter().orElseThrow().copyToIter(
-                addr.asSlice(6L * PAGE, 3L * PAGE), 3L * PAGE, IovIter.kvec(IovIter.Direction.DEST, new byte[3 * PAGE])));
+        DaxException e = assertThrows(DaxException.class, () -> ops.copyToIter(6L * PAGE, 3L * PAGE,
+                IovIter.kvec(IovIter.Direction.DEST, new byte[3 * PAGE])));
         assertEquals(Errno.EIO, e.errno());
         assertTrue(e.getMessage().contains("poisoned media at device offset " + (7L * PAGE + 100)), e.getMessage());
         assertEquals(List.of(new BadBlocks.Range(7L * PAGE / 512, PAGE / 512)), d.badBlocks().orElseThrow().list());
@@ -170,8 +170,8 @@ class MemoryFaultTest {
         MemorySegment addr = d.directAccess(0, 1, DaxAccessMode.WRITE).addr();
         MemorySegment src = java.lang.foreign.Arena.ofAuto().allocate(PAGE);
         arch.poisoned = src.address() + 10; // the source, not the device
-        MemoryFaultException e = assertThrows(MemoryFaultException.class, () -> d.operations().copyFromIter()
-                .orElseThrow().copyFromIter(addr, PAGE, IovIter.ubuf(IovIter.Direction.SOURCE, src)));
+        MemoryFaultException e = assertThrows(MemoryFaultException.class,
+                () -> d.copyFromIter(0, PAGE, IovIter.ubuf(IovIter.Direction.SOURCE, src)));
         assertSame(MemoryFaultException.Kind.POISON, e.kind());
         assertTrue(d.badBlocks().orElseThrow().list().isEmpty(), "the device's media is fine");
     }
