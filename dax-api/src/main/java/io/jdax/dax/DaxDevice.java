@@ -422,8 +422,10 @@ public class DaxDevice implements AutoCloseable {
     /**
      * Makes stores made through {@link #directAccess} memory in device bytes
      * {@code [pos, pos + bytes)} durable ({@code dax_flush}): the driver's own flush of a range,
-     * else write-back and fence for {@link PersistenceMode#CPU_CACHE}, {@link #flush()} for
-     * {@link PersistenceMode#PAGE_CACHE}, nothing for {@link PersistenceMode#VOLATILE}.
+     * else write-back and fence for {@link PersistenceMode#CPU_CACHE}; for
+     * {@link PersistenceMode#PAGE_CACHE} a write {@code directAccess} over the range (so the
+     * driver counts its pages as written) and {@link #flush()}; nothing for
+     * {@link PersistenceMode#VOLATILE}.
      *
      * @throws DaxException EINVAL/ERANGE for a bad range; EIO if the range could not be made
      *                      durable; ENXIO after close
@@ -434,18 +436,26 @@ public class DaxDevice implements AutoCloseable {
         try {
             if (flushRange != null) {
                 flushRange.flushRange(pos, bytes);
-            } else if (persistence() == PersistenceMode.PAGE_CACHE) {
-                ops.flush();
-            } else if (persistence() == PersistenceMode.CPU_CACHE && bytes > 0) {
+            } else if (persistence() != PersistenceMode.VOLATILE) {
+                // CPU_CACHE: write the range back; PAGE_CACHE: announce its pages as written (a
+                // write directAccess, as stores through the memory would have), then flush them.
+                boolean cpu = persistence() == PersistenceMode.CPU_CACHE;
                 Kaddr k = r.kaddr;
                 for (long p = pos, end = pos + bytes; p < end; ) {
                     long inPage = p & (PAGE_SIZE - 1);
-                    long pages = access(k, p / PAGE_SIZE, Math.ceilDiv(inPage + (end - p), PAGE_SIZE), DaxAccessMode.READ);
+                    long pages = access(k, p / PAGE_SIZE, Math.ceilDiv(inPage + (end - p), PAGE_SIZE),
+                            cpu ? DaxAccessMode.READ : DaxAccessMode.WRITE);
                     long len = Math.min(pages * PAGE_SIZE - inPage, end - p);
-                    arch.writeback(k.memory(), k.offset() + inPage, len);
+                    if (cpu) {
+                        arch.writeback(k.memory(), k.offset() + inPage, len);
+                    }
                     p += len;
                 }
-                arch.fence();
+                if (cpu) {
+                    arch.fence();
+                } else {
+                    ops.flush();
+                }
             }
         } finally {
             r.kaddr.clear();

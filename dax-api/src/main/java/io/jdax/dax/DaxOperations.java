@@ -76,8 +76,9 @@ public interface DaxOperations {
     /**
      * Makes stores made through {@code directAccess} memory in a byte range durable
      * ({@code dax_flush}: {@code pmem_persist}/{@code msync}). When empty, the core writes the
-     * range back and fences for a {@link PersistenceMode#CPU_CACHE} device, calls {@link #flush}
-     * for a {@link PersistenceMode#PAGE_CACHE} one, and does nothing for a volatile one.
+     * range back and fences for a {@link PersistenceMode#CPU_CACHE} device, asks for the range's
+     * pages in WRITE mode and calls {@link #flush} for a {@link PersistenceMode#PAGE_CACHE} one,
+     * and does nothing for a volatile one.
      */
     default Optional<FlushRange> flushRange() {
         return Optional.empty();

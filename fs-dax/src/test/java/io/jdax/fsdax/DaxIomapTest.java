@@ -4,6 +4,7 @@ import io.jdax.dax.BadBlocks;
 import io.jdax.dax.DaxDevice;
 import io.jdax.dax.DaxException;
 import io.jdax.dax.Errno;
+import io.jdax.dax.PersistenceMode;
 import io.jdax.fsdax.Fixtures.Kind;
 import io.jdax.fsdax.Fixtures.RecordingOps;
 import io.jdax.fsdax.memfs.MemFile;
@@ -51,64 +52,67 @@ class DaxIomapTest {
         return IovIter.kvec(IovIter.Direction.SOURCE, data);
     }
 
-    // ---- which copy path, observed through the counters
+    // ---- which copy path: the device core's choice, observed through a counting Arch and the device
 
     @Test
     void brdWritesTakeTheNocacheFallbackOnePagePerChunk() {
-        MemFs fs = new MemFs(track(Kind.BRD.open("fallback", 32 * PAGE)));
+        CountingArch arch = new CountingArch();
+        MemFs fs = new MemFs(track(io.jdax.dax.DaxDevices.open("brd:fallback?size=" + 32 * PAGE, arch)));
         MemFile f = fs.create();
         IomapStats s = fs.dax().stats();
         assertEquals(16 * PAGE, write(f, 0, pattern(16 * PAGE, 1)));
-        assertEquals(16, s.copyFromIterNocacheCalls());
-        assertEquals(0, s.copyFromIterCalls());
-        assertEquals(16, s.directAccessCalls());
+        assertEquals(16, arch.nocache.get(), "one nocache copy per one-page chunk");
+        assertEquals(0, arch.flushcache.get(), "brd is volatile: no durable fallback");
         assertEquals(0, s.zeroedBytes(), "a block-aligned write leaves nothing to zero");
 
         read(f, 0, 16 * PAGE);
-        assertEquals(16, s.plainCopyToIterCalls());
-        assertEquals(0, s.copyToIterCalls());
-        assertEquals(32, s.directAccessCalls());
+        assertEquals(16, arch.mc.get(), "the core's fallback read, one per page");
     }
 
     @Test
     void aDeviceWithItsOwnCopyFromIterWritesEverythingInOneChunk() {
-        LinearDevice d = track(LinearDevice.pmemLike("own", 32 * PAGE));
-        d.ownCopyToIter = true;
+        LinearDevice d = track(LinearDevice.pmemLike("own", 32 * PAGE, LinearDevice.Own.COPY_TO_ITER));
         MemFs fs = new MemFs(d);
         MemFile f = fs.create();
-        IomapStats s = fs.dax().stats();
         byte[] data = pattern(16 * PAGE, 2);
+        long before = d.directAccessCalls.get();
         assertEquals(16 * PAGE, write(f, 0, data));
-        assertEquals(1, s.copyFromIterCalls());
-        assertEquals(0, s.copyFromIterNocacheCalls());
-        assertEquals(1, s.directAccessCalls());
+        assertEquals(1, d.ownCopyFromIterCalls.get());
+        assertEquals(1, d.directAccessCalls.get() - before, "one chunk: the device answers all pages at once");
         assertArrayEquals(data, read(f, 0, 16 * PAGE));
-        assertEquals(1, s.copyToIterCalls());
-        assertEquals(0, s.plainCopyToIterCalls());
+        assertEquals(1, d.ownCopyToIterCalls.get());
     }
 
     @Test
     void pmemWritesWithItsOwnDurableCopyInOneChunk() {
-        MemFs fs = new MemFs(track(Kind.PMEM.open("pmemcopy", 32 * PAGE)));
+        CountingArch arch = new CountingArch();
+        DaxDevice pmem = track(io.jdax.dax.DaxDevices.open("pmem:" + Fixtures.scratch().resolve("pmemcopy") + "?size="
+                + 32 * PAGE + "&create=true", arch));
+        MemFs fs = new MemFs(pmem);
         MemFile f = fs.create();
-        IomapStats s = fs.dax().stats();
         byte[] data = pattern(16 * PAGE, 15);
+        assertTrue(pmem.hasOwnCopyFromIter());
         assertEquals(16 * PAGE, write(f, 0, data));
-        assertEquals(1, s.copyFromIterCalls());
-        assertEquals(0, s.copyFromIterNocacheCalls());
-        assertEquals(1, s.directAccessCalls());
+        assertEquals(1, arch.flushcache.get(), "pmem's own durable copy, one run");
+        assertEquals(0, arch.nocache.get());
         f.fsync();
         assertArrayEquals(data, read(f, 0, 16 * PAGE));
     }
 
     @Test
-    void theSameDeviceWithoutCopyFromIterFallsBackToNocache() {
-        LinearDevice d = track(new LinearDevice("plain", 32 * PAGE));
-        MemFs fs = new MemFs(d);
+    void theSameDeviceWithoutCopyFromIterFallsBackToNocacheWhenVolatileAndFlushcacheWhenCpuCache() {
+        CountingArch volatileArch = new CountingArch();
+        MemFs fs = new MemFs(track(new LinearDevice("plain", 32 * PAGE, volatileArch, PersistenceMode.VOLATILE)));
         byte[] data = pattern(16 * PAGE, 3);
         assertEquals(16 * PAGE, write(fs.create(), 0, data));
-        assertEquals(1, fs.dax().stats().copyFromIterNocacheCalls());
-        assertEquals(0, fs.dax().stats().copyFromIterCalls());
+        assertEquals(1, volatileArch.nocache.get());
+        assertEquals(0, volatileArch.flushcache.get());
+
+        CountingArch cpuArch = new CountingArch(true);
+        MemFs durable = new MemFs(track(new LinearDevice("plaincpu", 32 * PAGE, cpuArch, PersistenceMode.CPU_CACHE)));
+        assertEquals(16 * PAGE, write(durable.create(), 0, data));
+        assertEquals(1, cpuArch.flushcache.get(), "a CPU_CACHE device without its own copy gets the durable one");
+        assertEquals(0, cpuArch.nocache.get());
     }
 
     // ---- begin/end pairing
@@ -247,18 +251,16 @@ class DaxIomapTest {
 
     @Test
     void aWriteOverPoisonedMemoryGoesThroughTheRecoveryPath() {
-        LinearDevice d = track(LinearDevice.pmemLike("poison", 8 * PAGE));
-        d.ownRecoveryWrite = true;
+        LinearDevice d = track(LinearDevice.pmemLike("poison", 8 * PAGE, LinearDevice.Own.RECOVERY_WRITE));
         BadBlocks bb = d.badBlocks().orElseThrow();
         bb.set(2 * PAGE / 512 + 1, 2); // two sectors inside page 2
         MemFs fs = new MemFs(d);
         MemFile f = fs.create();
         byte[] data = pattern(4 * PAGE, 11);
         assertEquals(4 * PAGE, write(f, 0, data));
-        IomapStats s = fs.dax().stats();
         // pages 0-1 (before the poison) and page 2 by recovery; page 3 the normal way
-        assertEquals(2, s.recoveryWriteCalls());
-        assertEquals(1, s.copyFromIterCalls());
+        assertEquals(2, d.recoveryWriteCalls.get());
+        assertEquals(1, d.ownCopyFromIterCalls.get());
         assertTrue(bb.isEmpty(), "the recovery write cleared the poison");
         assertArrayEquals(data, read(f, 0, 4 * PAGE));
     }

@@ -238,9 +238,9 @@ class DaxMappingTest {
         MemFile f = new MemFs(d).create();
         write(f, 0, pattern(3 * PAGE, 11));
         DaxMapping m = f.map(0, 3 * PAGE, DaxAccessMode.WRITE);
-        long firstPage = m.segment().address() - d.operations().directAccess(0, 1, DaxAccessMode.READ).addr().address();
+        long firstPage = m.segment().address() - d.directAccess(0, 1, DaxAccessMode.READ).addr().address();
         long base = firstPage / PAGE;
-        d.operations().flush(); // start clean: the map itself handed the pages out for writing
+        d.flush(); // start clean: the map itself handed the pages out for writing
         m.segment().set(ValueLayout.JAVA_BYTE, 5, (byte) 1);
         m.persist(5, 1);
         m.segment().set(ValueLayout.JAVA_BYTE, 2 * PAGE + 7, (byte) 2);

@@ -92,7 +92,7 @@ final class Fixtures {
     /** Fills every byte of the device with {@code b}, as a previous owner would have left it. */
     static void fill(DaxDevice d, byte b) {
         for (long p = 0; p < d.nrPages(); ) {
-            DirectAccess da = d.operations().directAccess(p, d.nrPages() - p, DaxAccessMode.WRITE);
+            DirectAccess da = d.directAccess(p, d.nrPages() - p, DaxAccessMode.WRITE);
             da.addr().asSlice(0, da.nrPages() * PAGE).fill(b);
             p += da.nrPages();
         }
@@ -104,7 +104,7 @@ final class Fixtures {
         long pos = addr;
         while (pos < addr + len) {
             long inPage = pos % PAGE;
-            DirectAccess da = d.operations().directAccess(pos / PAGE, Math.ceilDiv(inPage + addr + len - pos, PAGE),
+            DirectAccess da = d.directAccess(pos / PAGE, Math.ceilDiv(inPage + addr + len - pos, PAGE),
                     DaxAccessMode.READ);
             long n = Math.min(da.nrPages() * PAGE - inPage, addr + len - pos);
             MemorySegment.copy(da.addr(), inPage, MemorySegment.ofArray(out), pos - addr, n);
