@@ -15,6 +15,15 @@ public interface ArchProvider {
     int priority();
 
     /**
+     * Whether the Arch it loads drives the CPU's own cache instructions (write-back, non-temporal
+     * stores): what makes memory durable without a system call. The portable and simulated ones
+     * do not; {@link Archs} says so when no provider that does is installed.
+     */
+    default boolean cacheInstructions() {
+        return false;
+    }
+
+    /**
      * Creates the Arch, or fails with a {@link io.jdax.dax.DaxException} whose message says why it
      * cannot run here ("not Linux x86-64", "library failed to load: ..."); that reason is what
      * {@code jdax info} shows.

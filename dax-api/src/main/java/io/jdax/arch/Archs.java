@@ -80,8 +80,7 @@ public final class Archs {
                         : String.join("; ", skipped);
                 candidates.add(new ArchSelection.Candidate(p.name(), p.priority(), "chosen"));
             } catch (RuntimeException | LinkageError e) {
-                String why = e instanceof DaxException d ? d.getMessage().substring(d.errno().name().length() + 2)
-                        : e.toString();
+                String why = e instanceof DaxException d ? d.reason() : e.toString();
                 skipped.add(p.name() + " unavailable: " + why);
                 candidates.add(new ArchSelection.Candidate(p.name(), p.priority(), "unavailable: " + why));
             }
@@ -89,8 +88,9 @@ public final class Archs {
         if (chosen == null) {
             throw new DaxException(Errno.ENODEV, "no Arch could be loaded: " + candidates);
         }
-        if (found.stream().noneMatch(p -> p.name().equals("native-x86"))) {
-            reason = "native-x86 not present" + (skipped.isEmpty() ? "" : "; " + String.join("; ", skipped));
+        if (found.stream().noneMatch(ArchProvider::cacheInstructions)) {
+            reason = "no Arch with the CPU's cache instructions is installed"
+                    + (skipped.isEmpty() ? "" : "; " + String.join("; ", skipped));
         }
         return new ArchSelection(chosen, reason, candidates);
     }

@@ -29,6 +29,11 @@ public class DaxException extends RuntimeException {
         return errno;
     }
 
+    /** What was wrong, without the errno: the message as given. */
+    public String reason() {
+        return super.getMessage();
+    }
+
     @Override
     public String getMessage() {
         return errno + ": " + super.getMessage();

@@ -16,6 +16,11 @@ class ArchsTest {
     private static ArchProvider provider(String name, int priority, Arch arch, String failure) {
         return new ArchProvider() {
             @Override
+            public boolean cacheInstructions() {
+                return priority > 0; // as the real native one says of itself
+            }
+
+            @Override
             public String name() {
                 return name;
             }
@@ -56,9 +61,13 @@ class ArchsTest {
     }
 
     @Test
-    void withoutTheNativeProviderTheReasonSaysSo() {
+    void withoutAProviderOfCacheInstructionsTheReasonSaysSo() {
         ArchSelection s = Archs.select(List.of(provider("portable", 0, portable, null)), null);
-        assertEquals("native-x86 not present", s.reason());
+        assertEquals("no Arch with the CPU's cache instructions is installed", s.reason());
+        // named anything else, a provider that says it has them counts: no name is special
+        ArchSelection other = Archs.select(List.of(provider("portable", 0, portable, null),
+                provider("vendor-arm64", 50, fast, null)), null);
+        assertEquals("highest priority that loaded", other.reason());
     }
 
     @Test

@@ -32,6 +32,11 @@ public final class NativeArchProvider implements ArchProvider {
     }
 
     @Override
+    public boolean cacheInstructions() {
+        return true;
+    }
+
+    @Override
     public synchronized Arch load() {
         return instance();
     }
