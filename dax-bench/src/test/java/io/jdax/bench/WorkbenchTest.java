@@ -139,7 +139,7 @@ class WorkbenchTest {
             file.write(file.capacity() - 64 * 1024, ring.iter(0));
             // Fill the whole region with 0xA5 through directAccess.
             try (DaxReadLock ignored = wb.pmem().readLock()) {
-                MemorySegment all = wb.pmem().operations().directAccess(0, wb.region() / 4096, DaxAccessMode.WRITE).addr();
+                MemorySegment all = wb.pmem().directAccess(0, wb.region() / 4096, DaxAccessMode.WRITE).addr();
                 all.fill((byte) 0xA5);
             }
             assertEquals(-1, file.mismatch(file.capacity() - 64 * 1024, ring.expected(0)));

@@ -21,7 +21,7 @@ class DataGuardTest {
 
     private static void store(DaxDevice dev, long at, byte[] bytes) {
         try (DaxReadLock ignored = dev.readLock()) {
-            MemorySegment m = dev.operations().directAccess(at / 4096, 1, DaxAccessMode.WRITE).addr();
+            MemorySegment m = dev.directAccess(at / 4096, 1, DaxAccessMode.WRITE).addr();
             MemorySegment.copy(bytes, 0, m, ValueLayout.JAVA_BYTE, at % 4096, bytes.length);
         }
     }

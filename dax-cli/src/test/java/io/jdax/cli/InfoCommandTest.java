@@ -32,13 +32,18 @@ class InfoCommandTest {
         Cli brd = Cli.run("info", "--device", "brd:i?size=1M");
         assertEquals(0, brd.code(), brd.toString());
         assertTrue(brd.out().contains("persistence  VOLATILE: "), brd.out());
-        assertTrue(brd.out().contains("write path   no copyFromIter"), brd.out());
+        assertTrue(brd.out().contains("write path   the core's fallback copyFromIterNocache"), brd.out());
+        assertTrue(brd.out().contains("operations   directAccess, flush, zeroPageRange (the core supplies the rest)"),
+                brd.out());
 
         Cli pmem = Cli.run("info", "--device", "pmem:" + tmp.resolve("f") + "?size=1M&create=true");
         assertEquals(0, pmem.code(), pmem.toString());
         assertTrue(pmem.out().contains("persistence  PAGE_CACHE: ") && pmem.out().contains("MAP_SYNC"), pmem.out());
         assertTrue(pmem.out().contains("flush()      fence, then msync"), pmem.out());
-        assertTrue(pmem.out().contains("write path   the device's copyFromIter"), pmem.out());
+        assertTrue(pmem.out().contains("write path   the driver's own copyFromIter"), pmem.out());
+        assertTrue(pmem.out().contains("operations   directAccess, flush, copyFromIter, copyToIter, zeroPageRange,"
+                + " recoveryWrite"), pmem.out());
+        assertTrue(pmem.out().contains("read side    per-thread counters"), pmem.out());
     }
 
     @Test

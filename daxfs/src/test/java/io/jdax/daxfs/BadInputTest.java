@@ -115,7 +115,7 @@ class BadInputTest {
         DaxDevice zeros = Fixture.pmem("zeros", 1 << 20);
         DaxDevice garbage = Fixture.pmem("garbage", 1 << 20);
         try (DaxReadLock l = garbage.readLock()) {
-            MemorySegment m = garbage.operations().directAccess(0, garbage.nrPages(), DaxAccessMode.WRITE).addr();
+            MemorySegment m = garbage.directAccess(0, garbage.nrPages(), DaxAccessMode.WRITE).addr();
             byte[] junk = new byte[(int) garbage.size()];
             new Random(5).nextBytes(junk);
             MemorySegment.copy(junk, 0, m, ValueLayout.JAVA_BYTE, 0, junk.length);

@@ -47,14 +47,15 @@ final class Fixture {
         return scratch().resolve(name + "-" + FILES.incrementAndGet() + ".img");
     }
 
-    /** A pmem device over a new zeroed file of {@code size} bytes. */
+    /** A pmem device over a new zeroed file of {@code size} bytes, its copies counted ({@link CountingArch}). */
     static DaxDevice pmem(String name, long size) {
-        return DaxDevices.open("pmem:" + newImage(name) + "?size=" + size + "&create=true", new PortableArch());
+        return DaxDevices.open("pmem:" + newImage(name) + "?size=" + size + "&create=true",
+                new CountingArch(new PortableArch()));
     }
 
     /** The pmem device over an existing image (a reboot). */
     static DaxDevice reopen(DaxDevice device) {
-        return DaxDevices.open("pmem:" + device.spec().path(), new PortableArch());
+        return DaxDevices.open("pmem:" + device.spec().path(), new CountingArch(new PortableArch()));
     }
 
     /** A pmem device formatted with daxfs. */
@@ -97,7 +98,7 @@ final class Fixture {
     static byte[] block(DaxDevice d, long block) {
         byte[] out = new byte[BLOCK];
         try (DaxReadLock l = d.readLock()) {
-            MemorySegment m = d.operations().directAccess(block, 1, DaxAccessMode.READ).addr();
+            MemorySegment m = d.directAccess(block, 1, DaxAccessMode.READ).addr();
             MemorySegment.copy(m, ValueLayout.JAVA_BYTE, 0, out, 0, BLOCK);
         }
         return out;
@@ -106,11 +107,11 @@ final class Fixture {
     /** Flips one bit of the device behind everyone's back: media corruption. */
     static void flipBit(DaxDevice d, long block, int byteOffset, int bit) {
         try (DaxReadLock l = d.readLock()) {
-            MemorySegment m = d.operations().directAccess(block, 1, DaxAccessMode.WRITE).addr();
+            MemorySegment m = d.directAccess(block, 1, DaxAccessMode.WRITE).addr();
             byte v = m.get(ValueLayout.JAVA_BYTE, byteOffset);
             m.set(ValueLayout.JAVA_BYTE, byteOffset, (byte) (v ^ (1 << bit)));
         }
-        d.operations().flush();
+        d.flush();
     }
 
     private static void deleteTree(Path dir) {

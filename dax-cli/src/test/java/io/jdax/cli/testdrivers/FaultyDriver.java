@@ -7,12 +7,10 @@ import io.jdax.dax.DaxDevices;
 import io.jdax.dax.DaxDriver;
 import io.jdax.dax.DaxException;
 import io.jdax.dax.DaxOperations;
-import io.jdax.dax.DaxReadLock;
 import io.jdax.dax.DeviceSpec;
 import io.jdax.dax.DirectAccess;
 import io.jdax.dax.Errno;
-import io.jdax.dax.PersistenceMode;
-import io.jdax.uio.IovIter;
+import io.jdax.dax.Kaddr;
 
 import java.lang.foreign.MemorySegment;
 import java.util.Optional;
@@ -28,6 +26,8 @@ import java.util.Set;
  *       acknowledged data);</li>
  *   <li>{@code none}: no fault.</li>
  * </ul>
+ * Its operations run on the pmem device opened inside it: every page is answered in that device's
+ * whole mapping, so a copy's offset is a device position the inner device's own copies take.
  */
 public final class FaultyDriver implements DaxDriver {
 
@@ -60,93 +60,77 @@ public final class FaultyDriver implements DaxDriver {
                 sep = "&";
             }
         }
-        return new Faulty(DaxDevices.open(pmem.toString(), arch), spec, fault);
+        DaxDevice real = DaxDevices.open(pmem.toString(), arch);
+        try {
+            DaxDevice.Info info = new DaxDevice.Info("faulty-" + real.name(), spec, real.size(), real.alignment(),
+                    real.persistence(), real.persistenceReason());
+            return new DaxDevice(info, arch, new Faulty(real, fault));
+        } catch (RuntimeException e) {
+            real.close();
+            throw e;
+        }
     }
 
-    private record Faulty(DaxDevice real, DeviceSpec spec, String fault) implements DaxDevice {
-        @Override
-        public String name() {
-            return "faulty-" + real.name();
+    private static final class Faulty implements DaxOperations {
+        private final DaxDevice real;
+        /** The real device's whole mapping: a kaddr offset in it is a device position. */
+        private final MemorySegment memory;
+        private final String fault;
+
+        Faulty(DaxDevice real, String fault) {
+            this.real = real;
+            this.fault = fault;
+            // WRITE, for writable memory; on a page-cache file the first flush then msyncs it all, once
+            DirectAccess all = real.directAccess(0, real.nrPages(), DaxAccessMode.WRITE);
+            if (all.nrPages() != real.nrPages()) {
+                throw new DaxException(Errno.EIO, "faulty needs the whole pmem mapping at once, got " + all.nrPages()
+                        + " of " + real.nrPages() + " pages");
+            }
+            this.memory = all.addr();
         }
 
         @Override
-        public long size() {
-            return real.size();
+        public long directAccess(long pgoff, long nrPages, DaxAccessMode mode, Kaddr kaddr) {
+            long n = real.directAccess(pgoff, nrPages, mode).nrPages(); // the real device's answer and checks
+            kaddr.set(memory, pgoff * DaxDevice.PAGE_SIZE);
+            return n;
         }
 
         @Override
-        public long alignment() {
-            return real.alignment();
+        public Optional<CopyFromIter> copyFromIter() {
+            if (!real.hasOwnCopyFromIter()) {
+                return Optional.empty();
+            }
+            if (!fault.equals("drop-last-byte")) {
+                return Optional.of((mem, off, bytes, iter) -> real.copyFromIter(off, bytes, iter));
+            }
+            return Optional.of((mem, off, bytes, iter) -> {
+                long n = Math.min(bytes, iter.count());
+                if (n == 0) {
+                    return 0;
+                }
+                long done = real.copyFromIter(off, n - 1, iter);
+                iter.advance(1); // the byte is claimed, never stored
+                return done + 1;
+            });
         }
 
         @Override
-        public PersistenceMode persistence() {
-            return real.persistence();
+        public Optional<CopyToIter> copyToIter() {
+            return real.hasOwnCopyToIter()
+                    ? Optional.of((mem, off, bytes, iter) -> real.copyToIter(off, bytes, iter)) : Optional.empty();
         }
 
         @Override
-        public String persistenceReason() {
-            return real.persistenceReason();
+        public void flush() {
+            if (!fault.equals("no-flush")) {
+                real.flush();
+            }
         }
 
         @Override
-        public Arch arch() {
-            return real.arch();
-        }
-
-        @Override
-        public boolean isAlive() {
-            return real.isAlive();
-        }
-
-        @Override
-        public DaxReadLock readLock() {
-            return real.readLock();
-        }
-
-        @Override
-        public void close() {
+        public void release() {
             real.close();
-        }
-
-        @Override
-        public DaxOperations operations() {
-            DaxOperations ops = real.operations();
-            return new DaxOperations() {
-                @Override
-                public DirectAccess directAccess(long pgoff, long nrPages, DaxAccessMode mode) {
-                    return ops.directAccess(pgoff, nrPages, mode);
-                }
-
-                @Override
-                public Optional<CopyFromIter> copyFromIter() {
-                    Optional<CopyFromIter> copy = ops.copyFromIter();
-                    if (!fault.equals("drop-last-byte") || copy.isEmpty()) {
-                        return copy;
-                    }
-                    return Optional.of((MemorySegment addr, long bytes, IovIter iter) -> {
-                        long n = Math.min(bytes, iter.count());
-                        if (n == 0) {
-                            return 0;
-                        }
-                        long done = copy.get().copyFromIter(addr, n - 1, iter);
-                        iter.advance(1); // the byte is claimed, never stored
-                        return done + 1;
-                    });
-                }
-
-                @Override
-                public Optional<CopyToIter> copyToIter() {
-                    return ops.copyToIter();
-                }
-
-                @Override
-                public void flush() {
-                    if (!fault.equals("no-flush")) {
-                        ops.flush();
-                    }
-                }
-            };
         }
     }
 }

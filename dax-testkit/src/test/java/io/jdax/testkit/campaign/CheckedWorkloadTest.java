@@ -40,7 +40,7 @@ class CheckedWorkloadTest {
         public void run(DaxDevice device, Ledger ledger) {
             acknowledged = false;
             DeviceIo.write(device, 1000, data);
-            device.operations().flush();
+            device.flush();
             acknowledged = true;
             ledger.acknowledge();
         }

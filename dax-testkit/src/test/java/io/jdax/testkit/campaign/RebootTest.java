@@ -35,7 +35,7 @@ class RebootTest {
         try (DaxDevice dev = DaxDevices.open("pmem:" + dir.resolve("a.img") + "?size=64K&create=true", sim)) {
             SimulatedMedia media = sim.track(dev);
             DeviceIo.write(dev, 100, kept);
-            dev.operations().flush();
+            dev.flush();
             DeviceIo.write(dev, 20_000, lost); // never flushed
             image = media.persistentImage();
         }

@@ -255,7 +255,7 @@ class SimulatedArchTest {
             SimulatedMedia m = sim.track(brd, 2, 4);
             assertEquals(8192, m.start());
             assertEquals(4 * 4096, m.size());
-            MemorySegment page3 = brd.operations().directAccess(3, 1, DaxAccessMode.WRITE).addr();
+            MemorySegment page3 = brd.directAccess(3, 1, DaxAccessMode.WRITE).addr();
             byte[] data = new byte[100];
             Arrays.fill(data, (byte) 9);
             sim.copyFlushcache(MemorySegment.ofArray(data), 0, page3, 4000, 96); // crosses no page: brd pages stand apart

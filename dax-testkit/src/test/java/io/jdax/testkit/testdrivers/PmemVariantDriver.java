@@ -1,17 +1,16 @@
 package io.jdax.testkit.testdrivers;
 
 import io.jdax.arch.Arch;
-import io.jdax.dax.BadBlocks;
 import io.jdax.dax.DaxAccessMode;
 import io.jdax.dax.DaxDevice;
 import io.jdax.dax.DaxDevices;
 import io.jdax.dax.DaxDriver;
 import io.jdax.dax.DaxException;
 import io.jdax.dax.DaxOperations;
-import io.jdax.dax.DaxReadLock;
 import io.jdax.dax.DeviceSpec;
 import io.jdax.dax.DirectAccess;
 import io.jdax.dax.Errno;
+import io.jdax.dax.Kaddr;
 import io.jdax.dax.PersistenceMode;
 import io.jdax.uio.IovIter;
 
@@ -20,19 +19,24 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * {@code pmemx:PATH?copy=pmem|cached|seed|none}: the pmem driver over a plain file, reported as
- * {@link PersistenceMode#CPU_CACHE} (as if mapped with MAP_SYNC, libpmem's
+ * {@code pmemx:PATH?copy=pmem|cached|seed|nocache|none}: the pmem driver over a plain file,
+ * reported as {@link PersistenceMode#CPU_CACHE} (as if mapped with MAP_SYNC, libpmem's
  * {@code PMEM_IS_PMEM_FORCE}) so the simulator's CPU-cache model is the right judge, with its
  * {@code copyFromIter} replaced on demand:
  * <ul>
  *   <li>{@code pmem}: pmem's own durable copy (the default);</li>
  *   <li>{@code cached}: plain cached stores and no write-back, the data-loss bug;</li>
  *   <li>{@code seed}: the seed patch's copy, nocache then a write-back of every line (C4's regression);</li>
- *   <li>{@code none}: no copyFromIter, so writers take the framework's nocache fallback.</li>
+ *   <li>{@code nocache}: a plain non-temporal copy, whose cached edges and heap sources are never
+ *       written back (the old framework fallback, not durable on a CPU_CACHE device);</li>
+ *   <li>{@code none}: no copyFromIter, so writers take the core's fallback (flushcache here).</li>
  * </ul>
- * {@code defect=greedy} makes directAccess answer one page more than asked, {@code defect=deaf}
- * makes flush succeed after close. Test code only: proves that campaigns and the suite catch what
- * they must.
+ * {@code defect=greedy} makes directAccess answer one page more than asked. Test code only:
+ * proves that campaigns and the suite catch what they must.
+ * <p>
+ * The variant's operations run on a pmem device opened inside it: every page is answered in that
+ * device's whole mapping, so a copy's offset is a device position the inner device can be asked
+ * about (its own copies, read, zeroing, recovery write and bad blocks).
  */
 public final class PmemVariantDriver implements DaxDriver {
 
@@ -49,8 +53,13 @@ public final class PmemVariantDriver implements DaxDriver {
     public DaxDevice open(DeviceSpec spec, Arch arch) {
         spec.requireKnownParams(Set.of("copy", "size", "create", "defect"));
         String copy = spec.param("copy").orElse("pmem");
-        if (!Set.of("pmem", "cached", "seed", "none").contains(copy)) {
-            throw new DaxException(Errno.EINVAL, "device spec '" + spec + "': copy must be pmem, cached, seed or none");
+        if (!Set.of("pmem", "cached", "seed", "nocache", "none").contains(copy)) {
+            throw new DaxException(Errno.EINVAL, "device spec '" + spec
+                    + "': copy must be pmem, cached, seed, nocache or none");
+        }
+        String defect = spec.param("defect").orElse("");
+        if (!Set.of("", "greedy").contains(defect)) {
+            throw new DaxException(Errno.EINVAL, "device spec '" + spec + "': defect must be greedy");
         }
         StringBuilder inner = new StringBuilder("pmem:").append(spec.path());
         String sep = "?";
@@ -60,126 +69,88 @@ public final class PmemVariantDriver implements DaxDriver {
                 sep = "&";
             }
         }
-        return new Variant(DaxDevices.open(inner.toString(), arch), spec, copy, spec.param("defect").orElse(""));
+        DaxDevice pmem = DaxDevices.open(inner.toString(), arch);
+        try {
+            DaxDevice.Info info = new DaxDevice.Info("pmemx-" + copy, spec, pmem.size(), pmem.alignment(),
+                    PersistenceMode.CPU_CACHE, "test variant: pmem over a plain file, treated as a MAP_SYNC mapping",
+                    pmem.badBlocks().orElse(null), DaxDevice.CLOSE_TIMEOUT);
+            return new DaxDevice(info, arch, new VariantOps(pmem, arch, copy, defect.equals("greedy")));
+        } catch (RuntimeException e) {
+            pmem.close();
+            throw e;
+        }
     }
 
-    private static final class Variant implements DaxDevice, DaxOperations {
+    private static final class VariantOps implements DaxOperations {
         private final DaxDevice pmem;
-        private final DeviceSpec spec;
-        private final String copy;
-        private final String defect;
+        /** The inner device's whole mapping: a kaddr offset in it is a device position. */
+        private final MemorySegment memory;
+        private final boolean greedy;
+        private final Optional<CopyFromIter> copyFromIter;
 
-        Variant(DaxDevice pmem, DeviceSpec spec, String copy, String defect) {
+        VariantOps(DaxDevice pmem, Arch arch, String copy, boolean greedy) {
             this.pmem = pmem;
-            this.spec = spec;
-            this.copy = copy;
-            this.defect = defect;
-        }
-
-        @Override
-        public DirectAccess directAccess(long pgoff, long nrPages, DaxAccessMode mode) {
-            DirectAccess da = pmem.operations().directAccess(pgoff, nrPages, mode);
-            if (defect.equals("greedy") && pgoff + da.nrPages() < nrPages()) {
-                return pmem.operations().directAccess(pgoff, da.nrPages() + 1, mode);
+            this.greedy = greedy;
+            // WRITE, for writable memory; on a page-cache file the first flush then msyncs it all, once
+            DirectAccess all = pmem.directAccess(0, pmem.nrPages(), DaxAccessMode.WRITE);
+            if (all.nrPages() != pmem.nrPages()) {
+                throw new DaxException(Errno.EIO, "pmemx needs the whole pmem mapping at once, got " + all.nrPages()
+                        + " of " + pmem.nrPages() + " pages");
             }
-            return da;
-        }
-
-        @Override
-        public Optional<CopyFromIter> copyFromIter() {
-            Arch arch = pmem.arch();
-            return switch (copy) {
-                case "pmem" -> pmem.operations().copyFromIter();
-                case "cached" -> Optional.of((addr, bytes, iter) -> iter.copyFromIter(addr, bytes, MemorySegment::copy));
-                case "seed" -> Optional.of((MemorySegment addr, long bytes, IovIter iter) -> {
-                    long n = arch.copyFromIterNocache(addr, bytes, iter);
-                    arch.writeback(addr, 0, n);
+            this.memory = all.addr();
+            this.copyFromIter = switch (copy) {
+                case "pmem" -> Optional.of((mem, off, bytes, iter) -> pmem.copyFromIter(off, bytes, iter));
+                case "cached" -> Optional.of((mem, off, bytes, iter) ->
+                        iter.copyFromIter(mem, off, bytes, MemorySegment::copy));
+                case "seed" -> Optional.of((MemorySegment mem, long off, long bytes, IovIter iter) -> {
+                    long n = arch.copyFromIterNocache(mem, off, bytes, iter);
+                    arch.writeback(mem, off, n);
                     return n;
                 });
+                case "nocache" -> Optional.of(arch::copyFromIterNocache);
                 default -> Optional.empty();
             };
         }
 
         @Override
+        public long directAccess(long pgoff, long nrPages, DaxAccessMode mode, Kaddr kaddr) {
+            // pmem's answer: its bad-block rules and its count of pages
+            long n = pmem.directAccess(pgoff, nrPages, mode).nrPages();
+            if (greedy && pgoff + n < pmem.nrPages()) {
+                n++; // the defect: one page more than asked
+            }
+            kaddr.set(memory, pgoff * DaxDevice.PAGE_SIZE);
+            return n;
+        }
+
+        @Override
+        public Optional<CopyFromIter> copyFromIter() {
+            return copyFromIter;
+        }
+
+        @Override
         public Optional<CopyToIter> copyToIter() {
-            return pmem.operations().copyToIter();
+            return Optional.of((mem, off, bytes, iter) -> pmem.copyToIter(off, bytes, iter));
         }
 
         @Override
         public Optional<ZeroPageRange> zeroPageRange() {
-            return pmem.operations().zeroPageRange();
+            return Optional.of(pmem::zeroPageRange);
         }
 
         @Override
         public Optional<CopyFromIter> recoveryWrite() {
-            return pmem.operations().recoveryWrite();
+            // pmem's core retries a write over a bad sector as pmem's own recovery write
+            return Optional.of((mem, off, bytes, iter) -> pmem.copyFromIter(off, bytes, iter));
         }
 
         @Override
         public void flush() {
-            if (defect.equals("deaf") && !pmem.isAlive()) {
-                return;
-            }
-            pmem.operations().flush();
+            pmem.flush();
         }
 
         @Override
-        public String name() {
-            return "pmemx-" + copy;
-        }
-
-        @Override
-        public DeviceSpec spec() {
-            return spec;
-        }
-
-        @Override
-        public long size() {
-            return pmem.size();
-        }
-
-        @Override
-        public long alignment() {
-            return pmem.alignment();
-        }
-
-        @Override
-        public PersistenceMode persistence() {
-            return PersistenceMode.CPU_CACHE;
-        }
-
-        @Override
-        public String persistenceReason() {
-            return "test variant: pmem over a plain file, treated as a MAP_SYNC mapping";
-        }
-
-        @Override
-        public DaxOperations operations() {
-            return this;
-        }
-
-        @Override
-        public Arch arch() {
-            return pmem.arch();
-        }
-
-        @Override
-        public Optional<BadBlocks> badBlocks() {
-            return pmem.badBlocks();
-        }
-
-        @Override
-        public boolean isAlive() {
-            return pmem.isAlive();
-        }
-
-        @Override
-        public DaxReadLock readLock() {
-            return pmem.readLock();
-        }
-
-        @Override
-        public void close() {
+        public void release() {
             pmem.close();
         }
     }

@@ -1,104 +1,53 @@
 package io.jdax.daxfs.campaigns;
 
-import io.jdax.arch.Arch;
-import io.jdax.dax.BadBlocks;
 import io.jdax.dax.DaxAccessMode;
 import io.jdax.dax.DaxDevice;
 import io.jdax.dax.DaxOperations;
-import io.jdax.dax.DaxReadLock;
-import io.jdax.dax.DeviceSpec;
 import io.jdax.dax.DirectAccess;
-import io.jdax.dax.PersistenceMode;
+import io.jdax.dax.Kaddr;
 
 import java.util.Optional;
 
 /**
  * A broken driver for the proof tests: a persistent device whose copy is the plain nocache copy
  * (cached stores from heap sources, never written back), as if it had forgotten the write-back
- * the seed review is about. Everything else goes to the real device.
+ * the seed review is about. Its pages are the real device's; everything else is the core's.
  */
-final class CachedCopyDevice implements DaxDevice {
-    private final DaxDevice d;
-    private final DaxOperations ops;
+final class CachedCopyDevice extends DaxDevice {
 
-    CachedCopyDevice(DaxDevice d) {
-        this.d = d;
-        DaxOperations real = d.operations();
-        this.ops = new DaxOperations() {
-            @Override
-            public DirectAccess directAccess(long pgoff, long nrPages, DaxAccessMode mode) {
-                return real.directAccess(pgoff, nrPages, mode);
-            }
-
-            @Override
-            public Optional<CopyFromIter> copyFromIter() {
-                return Optional.of(d.arch()::copyFromIterNocache);
-            }
-
-            @Override
-            public void flush() {
-                real.flush();
-            }
-        };
+    CachedCopyDevice(DaxDevice real) {
+        super(new Info(real.name() + "-cached-copy", real.spec(), real.size(), real.alignment(), real.persistence(),
+                real.persistenceReason(), real.badBlocks().orElse(null), CLOSE_TIMEOUT), real.arch(), new Ops(real));
     }
 
-    @Override
-    public String name() {
-        return d.name() + "-cached-copy";
-    }
+    private static final class Ops implements DaxOperations {
+        private final DaxDevice real;
 
-    @Override
-    public DeviceSpec spec() {
-        return d.spec();
-    }
+        Ops(DaxDevice real) {
+            this.real = real;
+        }
 
-    @Override
-    public long size() {
-        return d.size();
-    }
+        @Override
+        public long directAccess(long pgoff, long nrPages, DaxAccessMode mode, Kaddr kaddr) {
+            DirectAccess da = real.directAccess(pgoff, nrPages, mode);
+            kaddr.set(da.addr(), 0);
+            return da.nrPages();
+        }
 
-    @Override
-    public long alignment() {
-        return d.alignment();
-    }
+        @Override
+        public Optional<CopyFromIter> copyFromIter() {
+            // the bug: a copy of its own that is not durable, instead of the core's flushcache fallback
+            return Optional.of(real.arch()::copyFromIterNocache);
+        }
 
-    @Override
-    public PersistenceMode persistence() {
-        return d.persistence();
-    }
+        @Override
+        public void flush() {
+            real.flush();
+        }
 
-    @Override
-    public String persistenceReason() {
-        return d.persistenceReason();
-    }
-
-    @Override
-    public DaxOperations operations() {
-        return ops;
-    }
-
-    @Override
-    public Arch arch() {
-        return d.arch();
-    }
-
-    @Override
-    public Optional<BadBlocks> badBlocks() {
-        return d.badBlocks();
-    }
-
-    @Override
-    public boolean isAlive() {
-        return d.isAlive();
-    }
-
-    @Override
-    public DaxReadLock readLock() {
-        return d.readLock();
-    }
-
-    @Override
-    public void close() {
-        d.close();
+        @Override
+        public void release() {
+            real.close();
+        }
     }
 }

@@ -341,7 +341,7 @@ public final class RealDaxChecks {
                         + "MAP_SYNC was refused: " + d.persistenceReason());
                 byte[] data = randomBytes(10_000);
                 DeviceIo.write(d, 3 * PAGE + 5, data);
-                d.operations().flush(); // msync of the dirty pages
+                d.flush(); // msync of the dirty pages
                 expect(Arrays.equals(data, readFile(file, 3 * PAGE + 5, data.length)),
                         "after flush() the file does not hold the bytes written (msync path)");
             }
@@ -408,7 +408,7 @@ public final class RealDaxChecks {
                     }
                 }
             }
-            d.operations().flush();
+            d.flush();
             expect(cursor < d.size(), "the round trips ran past the device end");
             for (Write w : writes) {
                 String where = w.kind() + " write of " + w.data().length + " bytes at " + w.off();
@@ -434,11 +434,10 @@ public final class RealDaxChecks {
         long pgoff = alignUp(Math.max(roundTripsEnd, d.size() / 2), PAGE) / PAGE + 1;
         byte[] data = randomBytes(16 * PAGE);
         DeviceIo.write(d, pgoff * PAGE, data);
-        d.operations().flush();
-        var zero = d.operations().zeroPageRange();
-        expect(zero.isPresent(), "pmem offers no zeroPageRange");
-        zero.get().zeroPageRange(pgoff + 2, 10);
-        d.operations().flush();
+        d.flush();
+        expect(d.hasZeroPageRange(), "pmem offers no zeroPageRange");
+        d.zeroPageRange(pgoff + 2, 10);
+        d.flush();
         Arrays.fill(data, 2 * PAGE, 12 * PAGE, (byte) 0);
         expect(Arrays.equals(data, DeviceIo.read(d, pgoff * PAGE, data.length)),
                 "after zeroPageRange(" + (pgoff + 2) + ", 10) the 16 pages around do not hold zeros exactly in "
@@ -483,7 +482,7 @@ public final class RealDaxChecks {
             for (Future<List<Piece>> f : futures) {
                 all.addAll(f.get());
             }
-            d.operations().flush();
+            d.flush();
             for (Piece p : all) {
                 expect(Arrays.equals(p.data(), DeviceIo.read(d, p.off(), p.data().length)),
                         "a concurrent write of " + p.data().length + " bytes at " + p.off() + " reads back differently");
@@ -505,7 +504,7 @@ public final class RealDaxChecks {
         byte[] owner = new byte[(int) (4 * MIB)];
         Arrays.fill(owner, (byte) 0xA5);
         DeviceIo.write(d, 0, owner);
-        d.operations().flush();
+        d.flush();
 
         fs = new MemFs(d);
         MemFile f = fs.create();
@@ -534,8 +533,8 @@ public final class RealDaxChecks {
         }
         IomapStats stats = fs.dax().stats();
         report.info("fsdax_engine.stats", stats);
-        expect(stats.copyFromIterCalls() > 0 && stats.copyFromIterNocacheCalls() == 0, "the engine did not write "
-                + "through pmem's copyFromIter only: " + stats);
+        // the core picks the copy once per device: its own means every write went through pmem's
+        expect(d.hasOwnCopyFromIter(), "the engine's device writes with the core's fallback, not pmem's copyFromIter");
         expect(stats.holeBytes() > 0, "the hole between the writes was not read as a hole: " + stats);
         recordExtents("fs-dax file", f, model);
     }
@@ -583,7 +582,7 @@ public final class RealDaxChecks {
         d.close();
         dev = null;
         expect(!d.isAlive(), "a closed device says it is alive");
-        DaxException e = expectThrows(() -> d.operations().directAccess(0, 1, DaxAccessMode.READ));
+        DaxException e = expectThrows(() -> d.directAccess(0, 1, DaxAccessMode.READ));
         expect(e.errno() == Errno.ENXIO, "directAccess after close failed with " + e.errno() + ", not ENXIO");
         try (DaxDevice again = DaxDevices.open(reopenSpec())) {
             expect(again.persistence() == PersistenceMode.CPU_CACHE, "reopened as " + again.persistence() + ": "
@@ -634,7 +633,7 @@ public final class RealDaxChecks {
 
     private void commonOpenExpectations() {
         expect(dev.arch() == Archs.current(), "the device uses Arch " + dev.arch().name() + ", not the JVM's");
-        expect(dev.operations().copyFromIter().isPresent(), "pmem offers no copyFromIter");
+        expect(dev.hasOwnCopyFromIter(), "pmem offers no copyFromIter");
     }
 
     private void describeDevice(String spec) {
@@ -669,7 +668,7 @@ public final class RealDaxChecks {
     @SuppressWarnings("try") // the lock only keeps the device open across directAccess
     private MemorySegment base() {
         try (DaxReadLock lock = device().readLock()) {
-            return dev.operations().directAccess(0, dev.nrPages(), DaxAccessMode.READ).addr();
+            return dev.directAccess(0, dev.nrPages(), DaxAccessMode.READ).addr();
         }
     }
 
