@@ -343,6 +343,10 @@ public final class HwPoisonChecks {
         cmd.addAll(List.of("-XX:ErrorFile=" + dir.resolve("hs_err_%p.log"), "-XX:-CreateCoredumpOnCrash",
                 "-cp", System.getProperty("java.class.path"), HwPoisonChecks.class.getName(), "inject", spec,
                 Long.toString(pgoff)));
+        System.err.println("hwpoison child: " + String.join(" ", cmd).replaceFirst(" -cp \\S+ ", " -cp (this JVM's) "));
+        System.err.println("hwpoison child: (on this guest's kernel, DAX: the kernel sends the caller of madvise a "
+                + "SIGBUS BUS_MCEERR_AR at once, outside any jdax routine, so a fatal error report below is the "
+                + "outcome expected)");
         Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true).start();
         p.getOutputStream().close();
         List<String> out = new ArrayList<>();
