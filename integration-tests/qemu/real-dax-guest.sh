@@ -9,6 +9,11 @@
 #   2. devdax: the namespace reconfigured -> /dev/dax0.0; check; namespace
 #      disabled and enabled; verify.
 #   3. jdax selftest --device SPEC on both, when the CLI has it.
+#   4. In the QEMU guest only (jdax.guest=1 on the kernel command line):
+#      HwPoisonChecks, madvise(MADV_HWPOISON) on a page of a device's mapping:
+#      a tmpfs file (mode=emulated) and the fsdax file after fsdax's checks, the
+#      device DAX after devdax's. Poisoned pages stay out of use until the guest
+#      powers off, so never on real hardware (--no-vm).
 # Writes KEY=VALUE lines to $JDAX_RESULTS/results.txt (real-dax.sh reads them);
 # exits 0 only if everything passed.
 #
@@ -97,6 +102,34 @@ selftest() {
     ((rc == 0)) || status=1
 }
 
+# hwpoison MODE TARGET: one JVM of HwPoisonChecks (the guest only); its exit
+# status and time go to the results as hwpoison.MODE.exit / .ms, and what the
+# kernel logged meanwhile (memory_failure's lines, counted; pfns and addresses
+# as X, no pids) as hwpoison.MODE.kernel_log.
+in_guest=0
+if ((!existing)) && [[ ${JDAX_GUEST:-} == 1 && " $(cat /proc/cmdline 2>/dev/null) " == *" jdax.guest=1 "* ]]; then
+    in_guest=1
+else
+    result hwpoison "not run: not in the jdax QEMU guest (a poisoned page stays out of use until reboot)"
+fi
+hwpoison() {
+    local mode=$1 target=$2 rc=0 t before log
+    ((in_guest)) || return 0
+    t=$(now_ms)
+    before=$(dmesg 2>/dev/null | wc -l)
+    echo "real-dax-guest: hwpoison $mode $target" >&2
+    "$java" "${java_opts[@]}" -cp "$cp" io.jdax.it.realdax.HwPoisonChecks "$JDAX_RESULTS_FILE" "$mode=$target" >&2 \
+        || rc=$?
+    result "hwpoison.$mode.exit" "$rc"
+    result "hwpoison.$mode.ms" "$(($(now_ms) - t))"
+    log=$(dmesg 2>/dev/null | tail -n +$((before + 1)) \
+        | sed -nE 's/^\[[ 0-9.]*\] //; s/0x[0-9a-f]+/X/g; s/ at [0-9a-f]+$/ at X/; s/:[0-9]+ / /g
+                  /^(Memory failure|Injecting memory failure|MCE: Killing)/p' \
+        | sort | uniq -c | sed -E 's/^ *([0-9]+) /\1x /' | paste -sd ';' -)
+    result "hwpoison.$mode.kernel_log" "${log:-nothing}"
+    ((rc == 0)) || status=1
+}
+
 # cycle_namespace: disable and enable namespace0.0: the kernel drops the device
 # and finds it again on the (emulated) media.
 cycle_namespace() {
@@ -125,6 +158,8 @@ elif ((existing)) || { t=$(now_ms); make_fsdax "$mnt" && result fsdax.setup_ms "
     run_checks verify fsdax "$mnt" "${after_fsdax[@]}"
     selftest fsdax "pmem:$mnt/jdax-selftest.pmem?size=64M&create=true"
     rm -f "$mnt/jdax-selftest.pmem"
+    hwpoison tmpfs /dev/shm
+    hwpoison fsdax "$mnt"
 else
     result fsdax.setup "failed: make_fsdax (see guest.log)"
     status=1
@@ -152,6 +187,7 @@ elif ((existing)) || { t=$(now_ms); make_devdax "$mnt" && result devdax.setup_ms
     fi
     run_checks verify devdax "$dev" "${after_devdax[@]}"
     selftest devdax "pmem:$dev" --destroy-data   # it holds the checks' bytes
+    hwpoison devdax "$dev"
 else
     result devdax.setup "failed: make_devdax (see guest.log)"
     status=1

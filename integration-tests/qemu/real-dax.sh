@@ -2,7 +2,8 @@
 # real-dax.sh — the real-DAX checks: builds the jars on the host, boots the QEMU
 # guest with an emulated NVDIMM (setup.sh, run-guest.sh), runs
 # real-dax-guest.sh in it (fsdax with MAP_SYNC, then devdax), and turns the
-# guest's results into a pass/fail summary.
+# guest's results into a pass/fail summary. In the guest it also poisons pages
+# with madvise(MADV_HWPOISON) (HwPoisonChecks; never with --no-vm).
 #
 #   real-dax.sh [RESULTS_DIR] [--timeout SECS] [--no-build]
 #   real-dax.sh [RESULTS_DIR] --no-vm [--fsdax-mount DIR] [--devdax /dev/daxX.Y] [--no-build]
@@ -125,6 +126,42 @@ failed=()
             [[ -n $(get "$mode.phase.$phase") ]] || failed+=("$mode: the $phase JVM did not finish (no $mode.phase.$phase line)")
         done
     done
+    # madvise(MADV_HWPOISON), in the guest only: checks pass or fail; what the kernel did is shown
+    short() { sed -E 's/ \(E[A-Z]+: .*\)$//' <<< "$1"; }
+    if [[ -n $(get hwpoison) ]]; then
+        echo "  hwpoison: $(get hwpoison)"
+    elif grep -q '^hwpoison\.' "$r" 2>/dev/null; then
+        echo "  hwpoison: madvise(MADV_HWPOISON) on a page of the device's own mapping (the guest only)"
+        for hm in tmpfs fsdax devdax; do
+            grep -q "^hwpoison\.$hm\." "$r" || continue
+            pass=$(grep -cE "^hwpoison\.$hm\.check\.[a-z0-9_]+=pass" "$r" || true)
+            fail=$(grep -cE "^hwpoison\.$hm\.check\.[a-z0-9_]+=fail" "$r" || true)
+            echo "    $hm: $(get "hwpoison.$hm.device"): checks: $pass passed, $fail failed;" \
+                 "JVM $(get "hwpoison.$hm.exit" | sed 's/^0$/ok/;s/^[1-9].*$/FAILED(&)/') $(get "hwpoison.$hm.ms") ms"
+            if [[ $hm == tmpfs ]]; then
+                echo "      madvise: $(get hwpoison.tmpfs.madvise); then read: $(short "$(get hwpoison.tmpfs.outcome.read)")"
+            else
+                echo "      $(get "hwpoison.$hm.outcome.injector")"
+                echo "      then this JVM's read: $(short "$(get "hwpoison.$hm.outcome.read")")"
+            fi
+            echo "      write: $(short "$(get "hwpoison.$hm.outcome.write")"); zeroPageRange:" \
+                 "$(short "$(get "hwpoison.$hm.outcome.zero_page_range")")"
+            [[ $hm != tmpfs ]] || echo "      recoveryWrite: $(short "$(get hwpoison.tmpfs.outcome.recovery_write)")"
+            echo "      kernel log: $(get "hwpoison.$hm.kernel_log")"
+        done
+    fi
+    if ((vm)) && [[ -z $(get hwpoison) ]]; then
+        for hm in tmpfs fsdax devdax; do
+            st=$(get "hwpoison.$hm.exit")
+            if [[ -z $st ]]; then
+                failed+=("hwpoison $hm: not run")
+                continue
+            fi
+            [[ $st == 0 ]] || failed+=("hwpoison $hm JVM exited with status $st")
+            [[ -n $(get "hwpoison.$hm.phase") ]] || failed+=("hwpoison $hm: the JVM did not finish (no hwpoison.$hm.phase line)")
+        done
+        while IFS= read -r line; do failed+=("$line"); done < <(grep -E '^hwpoison\.[a-z]+\.check\.[a-z0-9_]+=fail' "$r" || true)
+    fi
     while IFS= read -r line; do failed+=("$line"); done < <(grep -E '^[a-z]+\.(setup|remount|reenable)=' "$r" 2>/dev/null || true)
     if ((vm)); then
         for mode in fsdax devdax; do

@@ -126,7 +126,7 @@ qemu=(
     -device nvdimm,id=nvdimm1,memdev=mem1,label-size=128K
     -kernel "$JDAX_QEMU_KERNEL_IMAGE"
     -initrd "$JDAX_QEMU_INITRD"
-    -append "console=ttyS0 panic=-1 oops=panic mitigations=off rdinit=/init"
+    -append "console=ttyS0 panic=-1 oops=panic mitigations=off rdinit=/init jdax.guest=1"
     -virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap
     -virtfs "local,path=$(qarg "$results"),mount_tag=jdaxresults,security_model=none"
     -virtfs "local,path=$(qarg "$tmp/job"),mount_tag=jdaxjob,security_model=none,readonly=on"
