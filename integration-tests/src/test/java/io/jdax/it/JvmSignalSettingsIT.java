@@ -59,6 +59,9 @@ class JvmSignalSettingsIT {
         System.out.println("JvmSignalSettingsIT truncate " + name + ":\n" + r.out() + r.err());
         FaultTests.survived(r);
         assertEquals("ARCH native-x86", FaultTests.line(r, "ARCH"), r.toString());
+        assertTrue(FaultTests.line(r, "FAULTS").endsWith(name.equals("libjsig")
+                ? "libjsig keeps the JVM's handler first, which passes jdax the SIGBUS it does not handle itself"
+                : "others go to the JVM's handler"), "what jdax info says of the handler: " + r);
         String line = FaultTests.line(r, "RESULT pmem.copyFromIter.USER");
         assertTrue(FaultTests.number(line, "daxExceptions") > 0, line);
         assertEquals(0, FaultTests.number(line, "other"), r.toString());
@@ -98,13 +101,20 @@ class JvmSignalSettingsIT {
         }
     }
 
+    /**
+     * HotSpot takes a SIGBUS sent by a process (si_code SI_USER) for a fatal error: hs_err file,
+     * "(sent by kill)". jdax's handler, first in line, leaves it to the JVM's; under libjsig the
+     * JVM's is first anyway. Same report, same exit status, as without the library loaded.
+     */
     @Test
     void sigbusSentByKillEndsTheJvmAsItDoesWithoutJdax() throws Exception {
-        ChildJvm.Result withJdax = killedByBus("kill-native", List.of());
-        ChildJvm.Result without = killedByBus("kill-portable", List.of("-Djdax.arch=portable"));
+        ChildJvm.Result withJdax = killedByBus("kill-native", List.of(), Map.of());
+        ChildJvm.Result withJsig = killedByBus("kill-native-libjsig", List.of(), Map.of("LD_PRELOAD", JSIG));
+        ChildJvm.Result without = killedByBus("kill-portable", List.of("-Djdax.arch=portable"), Map.of());
         assertEquals("ARCH native-x86", FaultTests.line(withJdax, "ARCH"), withJdax.toString());
+        assertEquals("ARCH native-x86", FaultTests.line(withJsig, "ARCH"), withJsig.toString());
         assertEquals("ARCH portable", FaultTests.line(without, "ARCH"), without.toString());
-        for (ChildJvm.Result r : List.of(withJdax, without)) {
+        for (ChildJvm.Result r : List.of(withJdax, withJsig, without)) {
             assertEquals(1, r.hsErr().size(), "HotSpot's fatal error report expected: " + r);
             String report = r.hsErrText();
             assertTrue(report.contains("#  SIGBUS (0x7) at pc="), report);
@@ -114,10 +124,13 @@ class JvmSignalSettingsIT {
         }
         assertEquals(without.exitCode(), withJdax.exitCode(), "exit status with jdax " + withJdax.exitCode()
                 + ", without " + without.exitCode());
+        assertEquals(without.exitCode(), withJsig.exitCode(), "exit status with jdax and libjsig "
+                + withJsig.exitCode() + ", without jdax " + without.exitCode());
     }
 
-    private static ChildJvm.Result killedByBus(String name, List<String> jvm) throws Exception {
-        ChildJvm.Running child = ChildJvm.start(work, name, Map.of(), jvm, SignalNeighbours.class, "wait");
+    private static ChildJvm.Result killedByBus(String name, List<String> jvm, Map<String, String> env)
+            throws Exception {
+        ChildJvm.Running child = ChildJvm.start(work, name, env, jvm, SignalNeighbours.class, "wait");
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (!child.outSoFar().contains("READY ") && child.process().isAlive() && System.nanoTime() < deadline) {
             Thread.sleep(20);
