@@ -39,6 +39,10 @@ public final class SharedArenaRace {
     static final long MIN = 64 * 1024;
     static final long MAX = 4L << 20;
     static final long BVEC_PAGE = 64 * 1024;
+    /** How the closing thread times its close (one race in four each; SLEEP twice). */
+    static final int SPIN = 0;
+    static final int SPIN_AFTER_START = 1;
+    static final int SLEEP = 2;
 
     /** One race: the operation on {@code seg} (the segment of the closing arena), {@code n} bytes. */
     interface Op {
@@ -161,10 +165,14 @@ public final class SharedArenaRace {
     }
 
     /**
-     * At least {@code races} races of {@code k}, the main thread closing: sizes log-uniform in [64 KiB,
-     * 4 MiB]; in three races of four the close comes a random 0..1.2x the time an unraced copy of
-     * that size takes after the copying thread started, in the others 0..1.5x that after the
-     * copying thread was woken (it may not have started: the close may come first).
+     * At least {@code races} races of {@code k}, the main thread closing: sizes log-uniform in
+     * [64 KiB, 4 MiB]. The close comes a random 0..1.5x the time an unraced copy of that size
+     * takes after the copying thread was woken (it may not have started: the close may come
+     * first), spinning, or 0..1.2x after it started, spinning (one race in four each: on an idle
+     * machine the two threads run side by side); or, in half the races, after sleeping that long,
+     * which leaves this CPU to the copying thread (on a loaded machine, where a spinning closer
+     * keeps the copier off its CPU until the closer's time slice ends, this is what lands closes
+     * inside the copy: the timer wakes the closer while the copier is in it).
      */
     static boolean race(Kind k, int races, Arch arch) throws Exception {
         double nsPerByte = calibrate(k);
@@ -195,6 +203,7 @@ public final class SharedArenaRace {
         long efault = 0;
         long closeRefused = 0;
         long closeInCopy = 0;
+        long[] refusedBy = new long[4];
         long wrong = 0;
         long bytes = 0;
         List<String> wrongs = new ArrayList<>();
@@ -212,18 +221,22 @@ public final class SharedArenaRace {
             r.seg.fill(r.mark);
             r.n = n;
             r.started = false;
-            boolean afterStart = random.nextInt(4) != 0;
-            long delay = (long) (random.nextDouble(afterStart ? 1.2 : 1.5) * nsPerByte * n);
+            int how = random.nextInt(4);
+            long delay = (long) (random.nextDouble(how == SPIN_AFTER_START ? 1.2 : 1.5) * nsPerByte * n);
             r.round = i;
             LockSupport.unpark(copier);
-            while (afterStart && !r.started) {
-                Thread.onSpinWait();
+            if (how == SLEEP) {
+                // Leave this CPU to the copier; the timer wakes us in its copy, here or on the other CPU.
+                LockSupport.parkNanos(delay);
+            } else {
+                while (how == SPIN_AFTER_START && !r.started) {
+                    Thread.onSpinWait();
+                }
+                for (long until = System.nanoTime() + delay; System.nanoTime() < until; ) {
+                    Thread.onSpinWait();
+                }
             }
             long closeStart = System.nanoTime();
-            for (long until = closeStart + delay; System.nanoTime() < until; ) {
-                Thread.onSpinWait();
-            }
-            closeStart = System.nanoTime();
             Throwable closeFailure = null;
             try {
                 arena.close();
@@ -252,6 +265,7 @@ public final class SharedArenaRace {
             }
             if (closeFailure instanceof IllegalStateException) {
                 closeRefused++;
+                refusedBy[how]++;
                 arena.close(); // the copy is over: now it closes
             } else if (closeFailure != null) {
                 wrong++;
@@ -263,7 +277,9 @@ public final class SharedArenaRace {
         LockSupport.unpark(copier);
         copier.join();
         System.out.println("RACES " + k.name() + " n=" + n + " completed=" + completed + " efault=" + efault
-                + " closeRefused=" + closeRefused + " closeDuringCopy=" + closeInCopy + " wrong=" + wrong
+                + " closeRefused=" + closeRefused + " (spin " + refusedBy[SPIN] + ", spin after start "
+                + refusedBy[SPIN_AFTER_START] + ", sleep " + (refusedBy[SLEEP] + refusedBy[SLEEP + 1]) + ")"
+                + " closeDuringCopy=" + closeInCopy + " wrong=" + wrong
                 + " avgBytes=" + bytes / n + " copyNsPerByte="
                 + String.format(java.util.Locale.ROOT, "%.3f", nsPerByte));
         for (String w : wrongs.subList(0, Math.min(wrongs.size(), 20))) {
