@@ -17,8 +17,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * C8: memory handed to native code stays alive for the whole call. A segment of an
  * {@code Arena.ofShared()} is closed by one thread while another copies from it (into it, for
  * copyMc and copyToIter) — at least 1,000 races per Arch primitive and per pmem iterator copy,
- * 64 KiB to 4 MiB, most closes timed to land inside the copy (more races on a machine so loaded
- * that fewer than 10 closes landed in a copy). In a child JVM ({@link SharedArenaRace}),
+ * 64 KiB to 4 MiB, closes timed to land before, inside and after the copy (more races, up to
+ * 5,000, on a machine so loaded that few closes landed in a copy). In a child JVM ({@link SharedArenaRace}),
  * with glibc told to unmap every freed block of 64 KiB or more ({@code MALLOC_MMAP_THRESHOLD_}),
  * so a copy that outlived its memory would fault at once instead of reading freed bytes.
  * <p>
