@@ -26,8 +26,9 @@ final class ChildJvm {
      * @param err      its standard error
      * @param dir      its working directory
      * @param hsErr    the {@code hs_err_pid*.log} files found there afterwards
+     * @param pid      its process id
      */
-    record Result(int exitCode, String out, String err, Path dir, List<Path> hsErr) {
+    record Result(int exitCode, String out, String err, Path dir, List<Path> hsErr, long pid) {
         /** Whether HotSpot reported a fatal error (or the child died of a signal). */
         boolean crashed() {
             return !hsErr.isEmpty() || exitCode >= 128;
@@ -129,7 +130,7 @@ final class ChildJvm {
             hsErr = s.filter(f -> f.getFileName().toString().matches("hs_err_pid\\d+\\.log")).sorted().toList();
         }
         return new Result(r.process().exitValue(), Files.readString(r.out(), StandardCharsets.UTF_8),
-                Files.readString(r.err(), StandardCharsets.UTF_8), r.dir(), hsErr);
+                Files.readString(r.err(), StandardCharsets.UTF_8), r.dir(), hsErr, r.process().pid());
     }
 
 }

@@ -54,8 +54,27 @@ final class FaultTests {
         return Long.parseLong(m.group(1));
     }
 
+    /**
+     * Removes the device files a child left in {@link #SHM} ({@code jdax-*-PID[-.]*}): one that
+     * crashed (or was killed) could not.
+     */
+    static void removeDeviceFiles(ChildJvm.Result r) throws IOException {
+        String infix = "-" + r.pid();
+        try (var s = Files.list(SHM)) {
+            for (Path p : s.toList()) {
+                String n = p.getFileName().toString();
+                int at = n.indexOf(infix);
+                if (n.startsWith("jdax-") && at > 0 && n.length() > at + infix.length()
+                        && (n.charAt(at + infix.length()) == '-' || n.charAt(at + infix.length()) == '.')) {
+                    Files.deleteIfExists(p);
+                }
+            }
+        }
+    }
+
     /** A child ran to its end: no fatal error file, it said so, and it exited 0. */
     static void survived(ChildJvm.Result r) throws IOException {
+        removeDeviceFiles(r);
         if (!r.hsErr().isEmpty()) {
             fail("the child JVM crashed (" + r.hsErr() + "):\n" + r);
         }

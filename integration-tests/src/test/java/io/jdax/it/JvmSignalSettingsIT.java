@@ -139,6 +139,7 @@ class JvmSignalSettingsIT {
         Process kill = new ProcessBuilder("kill", "-BUS", String.valueOf(child.process().pid())).inheritIO().start();
         assertEquals(0, kill.waitFor(), "kill -BUS failed");
         ChildJvm.Result r = ChildJvm.finish(child, 60);
+        FaultTests.removeDeviceFiles(r);
         System.out.println("JvmSignalSettingsIT " + name + ": exit " + r.exitCode() + ", " + r.hsErr() + "\n"
                 + r.out());
         return r;

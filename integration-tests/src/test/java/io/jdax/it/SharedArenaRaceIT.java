@@ -72,6 +72,7 @@ class SharedArenaRaceIT {
         ChildJvm.Result r = ChildJvm.run(work, "race-jni", UNMAP_ON_FREE, List.of("-Djdax.x86.call=jni"), 300,
                 SharedArenaRace.class, FaultTests.SHM.toString(), String.valueOf(RACES), "all");
         System.out.println("SharedArenaRaceIT jni:\n" + r);
+        FaultTests.removeDeviceFiles(r);
         assertFalse(r.hsErr().isEmpty(), "the JNI path survived the races: " + r);
         assertTrue(r.hsErrText().contains("SIGSEGV"), r.toString());
         assertTrue(r.hsErrText().contains("libjdax_x86.so"), r.toString());
