@@ -52,13 +52,15 @@ static void pass_on(int sig, siginfo_t *si, void *ctx)
 		/* Nobody else wanted it: give the signal back its previous
 		 * disposition. A fault then recurs at once and takes it (under
 		 * libjsig: the JVM's handler sees the default and reports a
-		 * fatal error); a signal sent by a process is raised again. */
+		 * fatal error); a signal sent by a process is sent again as it
+		 * came (its code and sender kept: raise() would name this
+		 * thread as the sender; queueing any code to oneself is allowed). */
 		struct sigaction dfl;
 		memset(&dfl, 0, sizeof dfl);
 		dfl.sa_handler = SIG_DFL;
 		sigaction(sig, &dfl, NULL);
 		if (si->si_code <= 0)
-			raise(sig);
+			syscall(SYS_rt_tgsigqueueinfo, getpid(), (pid_t)syscall(SYS_gettid), sig, si);
 	}
 }
 
@@ -114,10 +116,17 @@ void jdax_fault_init(void)
 		__atomic_store_n(&installed, 0, __ATOMIC_RELEASE);
 }
 
+/* Defined only by libjsig (the JDK's signal-chaining library, preloaded): then
+ * our sigaction() was intercepted, the JVM's handler stays installed, and it
+ * calls ours for each SIGBUS it does not handle itself. */
+extern struct sigaction *JVM_get_signal_action(int sig) __attribute__((weak));
+
 int jdax_fault_previous(void)
 {
 	if (!__atomic_load_n(&installed, __ATOMIC_ACQUIRE))
 		return -1;
+	if (JVM_get_signal_action && JVM_get_signal_action(SIGBUS))
+		return 3;
 	if (previous.sa_flags & SA_SIGINFO)
 		return 1;
 	return previous.sa_handler == SIG_DFL ? 0 : previous.sa_handler == SIG_IGN ? 2 : 1;

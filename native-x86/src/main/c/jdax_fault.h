@@ -45,7 +45,8 @@ void jdax_fault_init(void);
 /* The address of this thread's last fault. */
 uintptr_t jdax_fault_addr(void);
 /* Whether the handler is installed, and what the previous one was:
- * 0 none (SIG_DFL), 1 a handler function, 2 SIG_IGN. For jdax info. */
+ * 0 none (SIG_DFL), 1 a handler function, 2 SIG_IGN; 3: libjsig is preloaded,
+ * so ours is chained behind the JVM's instead. -1: not installed. For jdax info. */
 int jdax_fault_previous(void);
 /* Clears the guard after a fault; returns the code to hand back. */
 int jdax_fault_end(struct jdax_guard *g);

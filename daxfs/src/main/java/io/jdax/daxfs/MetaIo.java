@@ -1,5 +1,6 @@
 package io.jdax.daxfs;
 
+import io.jdax.arch.MemoryFaultException;
 import io.jdax.dax.DaxAccessMode;
 import io.jdax.dax.DaxDevice;
 import io.jdax.dax.DaxException;
@@ -45,6 +46,8 @@ final class MetaIo implements MetaReader {
         try (DaxReadLock lock = device.readLock()) {
             DirectAccess da = device.directAccess(block, 1, DaxAccessMode.READ);
             MemorySegment.copy(da.addr(), ValueLayout.JAVA_BYTE, 0, out, 0, BLOCK);
+        } catch (InternalError e) {
+            throw fault(e, "read of metadata block " + block);
         }
         return out;
     }
@@ -71,6 +74,8 @@ final class MetaIo implements MetaReader {
         try (DaxReadLock lock = device.readLock()) {
             MemorySegment m = device.directAccess(block, 1, DaxAccessMode.READ).addr();
             return m.get(ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), offset);
+        } catch (InternalError e) {
+            throw fault(e, "read of the word at " + offset + " of metadata block " + block);
         }
     }
 
@@ -92,7 +97,19 @@ final class MetaIo implements MetaReader {
                 m.set(ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), offset, value);
             }
             device.arch().writeback(m, offset, 8);
+        } catch (InternalError e) {
+            throw fault(e, "store of the word at " + offset + " of metadata block " + block);
         }
+    }
+
+    /**
+     * A fault of device memory in a load or store made here, which the JDK reports as an
+     * InternalError (the file under a pmem device cut by another process, poison): an EIO like
+     * any other failed metadata I/O, so the filesystem shuts down instead of going on with memory
+     * and media that no longer agree (an Error would slip past that).
+     */
+    private MemoryFaultException fault(InternalError e, String what) {
+        return MemoryFaultException.fromJdk(e, device.name() + ": " + what);
     }
 
     /** The durability point: everything written before it survives power loss. */

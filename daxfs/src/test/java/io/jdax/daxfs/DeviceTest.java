@@ -8,7 +8,11 @@ import io.jdax.dax.DaxException;
 import io.jdax.dax.Errno;
 import io.jdax.dax.PersistenceMode;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.function.Executable;
 
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.Set;
 
@@ -75,5 +79,29 @@ class DeviceTest {
         assertTrue(Fsck.check(again).clean());
         again.close();
         Fixture.delete(dev);
+    }
+
+    /**
+     * The image under a pmem device cut (as another process's truncate(1) would) while it is
+     * open: metadata loads and stores past the cut fault in the JDK's own accesses, which report
+     * an InternalError. daxfs makes each an EIO, and a mount of the cut image fails with one.
+     */
+    @Test
+    void metadataAccessPastACutInTheImageIsEioNotTheJdksInternalError() throws Exception {
+        try (DaxDevice d = Fixture.pmem("cut", 4L << 20)) {
+            DaxFs.format(d, FormatOptions.defaults());
+            try (FileChannel ch = FileChannel.open(Path.of(d.spec().path()), StandardOpenOption.WRITE)) {
+                ch.truncate(BLOCK); // the superblock stays, the journal header (block 1) goes
+            }
+            MetaIo io = new MetaIo(d);
+            List<Executable> accesses = List.of(() -> io.read(1), () -> io.readWord(1, Journal.COMMIT_OFFSET),
+                    () -> io.storeWord(1, Journal.COMMIT_OFFSET, 42));
+            for (Executable access : accesses) {
+                DaxException e = assertThrows(DaxException.class, access);
+                assertEquals(Errno.EIO, e.errno(), e.getMessage());
+            }
+            DaxException e = assertThrows(DaxException.class, () -> DaxFs.mount(d));
+            assertEquals(Errno.EIO, e.errno(), e.getMessage());
+        }
     }
 }

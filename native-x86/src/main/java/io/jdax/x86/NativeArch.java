@@ -310,6 +310,8 @@ public final class NativeArch implements Arch {
             case -1 -> "NO SIGBUS handler: a fault in a copy ends the JVM (sigaction failed)";
             case 0 -> "SIGBUS in jdax's routines becomes MemoryFaultException; others take the default action";
             case 2 -> "SIGBUS in jdax's routines becomes MemoryFaultException; others were ignored before";
+            case 3 -> "SIGBUS in jdax's routines becomes MemoryFaultException; libjsig keeps the JVM's handler first, "
+                    + "which passes jdax the SIGBUS it does not handle itself";
             default -> "SIGBUS in jdax's routines becomes MemoryFaultException; others go to the JVM's handler";
         };
     }

@@ -61,7 +61,10 @@ final class X86Native {
     /** The address of this thread's last fault in a guarded routine. */
     static native long faultAddress();
 
-    /** -1: no SIGBUS handler installed; else what it chains to: 0 the default, 1 a handler, 2 ignore. */
+    /**
+     * -1: no SIGBUS handler installed; else what it chains to: 0 the default, 1 a handler, 2
+     * ignore; 3: libjsig is preloaded, the JVM's handler stays first and chains to it.
+     */
     static native int faultHandler();
 
     /** For tests: the fault code a guarded routine gets for a SIGBUS with this si_code at addr. */
