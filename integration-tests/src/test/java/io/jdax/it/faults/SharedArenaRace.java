@@ -100,37 +100,26 @@ public final class SharedArenaRace {
         m.put("arch.copyMc", new Kind("arch.copyMc", (seg, n, mark) -> arch.copyMc(other, 0, seg, 0, n), null));
         m.put("arch.writeback", new Kind("arch.writeback", (seg, n, mark) -> arch.writeback(seg, 0, n), null));
 
-        DaxOperations ops = dev.operations();
         MemorySegment devMem;
         try (DaxReadLock lock = dev.readLock()) {
-            devMem = ops.directAccess(0, MAX / DaxDevice.PAGE_SIZE, DaxAccessMode.WRITE).addr();
+            devMem = dev.directAccess(0, MAX / DaxDevice.PAGE_SIZE, DaxAccessMode.WRITE).addr();
         }
         Check toDevice = (n, mark) -> at(devMem, 0) == mark && at(devMem, n / 2) == mark && at(devMem, n - 1) == mark;
-        DaxOperations.CopyFromIter from = ops.copyFromIter().orElseThrow();
-        DaxOperations.CopyToIter to = ops.copyToIter().orElseThrow();
         m.put("pmem.copyFromIter.USER", new Kind("pmem.copyFromIter.USER", (seg, n, mark) -> {
             IovIter it = IovIter.iovec(IovIter.Direction.SOURCE, seg.asSlice(0, n / 3), seg.asSlice(n / 3, n - n / 3));
-            try (DaxReadLock lock = dev.readLock()) {
-                from.copyFromIter(devMem, n, it);
-            }
+            dev.copyFromIter(0, n, it);
         }, toDevice));
         m.put("pmem.copyFromIter.BVEC", new Kind("pmem.copyFromIter.BVEC", (seg, n, mark) -> {
             IovIter it = IovIter.bvec(IovIter.Direction.SOURCE, pages(seg, n));
-            try (DaxReadLock lock = dev.readLock()) {
-                from.copyFromIter(devMem, n, it);
-            }
+            dev.copyFromIter(0, n, it);
         }, toDevice));
         m.put("pmem.copyToIter.USER", new Kind("pmem.copyToIter.USER", (seg, n, mark) -> {
             IovIter it = IovIter.iovec(IovIter.Direction.DEST, seg.asSlice(0, n / 3), seg.asSlice(n / 3, n - n / 3));
-            try (DaxReadLock lock = dev.readLock()) {
-                to.copyToIter(devMem, n, it);
-            }
+            dev.copyToIter(0, n, it);
         }, null));
         m.put("pmem.copyToIter.BVEC", new Kind("pmem.copyToIter.BVEC", (seg, n, mark) -> {
             IovIter it = IovIter.bvec(IovIter.Direction.DEST, pages(seg, n));
-            try (DaxReadLock lock = dev.readLock()) {
-                to.copyToIter(devMem, n, it);
-            }
+            dev.copyToIter(0, n, it);
         }, null));
         return m;
     }

@@ -90,8 +90,7 @@ public final class TruncatedWhileWriting {
             m.put("pmem.copyFromIterNocache." + k, (c, t) -> devWrite(c, t, k, true));
         }
         m.put("pmem.zeroPageRange", (c, t) -> {
-            var zero = c.dev.operations().zeroPageRange().orElseThrow();
-            return i -> zero.zeroPageRange(pos(t, i) / PAGE, IO / PAGE);
+            return i -> c.dev.zeroPageRange(pos(t, i) / PAGE, IO / PAGE);
         });
         for (Iter k : Iter.values()) {
             m.put("pmem.copyToIter." + k, (c, t) -> devRead(c, t, k));
@@ -114,27 +113,22 @@ public final class TruncatedWhileWriting {
     }
 
     private static Step devWrite(Ctx c, int t, Iter k, boolean nocache) {
-        DaxOperations ops = c.dev.operations();
-        DaxOperations.CopyFromIter copy = nocache ? c.dev.arch()::copyFromIterNocache : ops.copyFromIter().orElseThrow();
         Buffers b = new Buffers(k);
+        if (!nocache) {
+            return i -> c.dev.copyFromIter(pos(t, i), IO, b.iter(IovIter.Direction.SOURCE));
+        }
+        // the Arch's nocache copy straight into the device's memory, as a driver without its own copy gets it
         return i -> {
             try (DaxReadLock lock = c.dev.readLock()) {
-                DirectAccess da = ops.directAccess(pos(t, i) / PAGE, IO / PAGE, DaxAccessMode.WRITE);
-                copy.copyFromIter(da.addr(), IO, b.iter(IovIter.Direction.SOURCE));
+                DirectAccess da = c.dev.directAccess(pos(t, i) / PAGE, IO / PAGE, DaxAccessMode.WRITE);
+                c.dev.arch().copyFromIterNocache(da.addr(), 0, IO, b.iter(IovIter.Direction.SOURCE));
             }
         };
     }
 
     private static Step devRead(Ctx c, int t, Iter k) {
-        DaxOperations ops = c.dev.operations();
-        DaxOperations.CopyToIter copy = ops.copyToIter().orElseThrow();
         Buffers b = new Buffers(k);
-        return i -> {
-            try (DaxReadLock lock = c.dev.readLock()) {
-                DirectAccess da = ops.directAccess(pos(t, i) / PAGE, IO / PAGE, DaxAccessMode.READ);
-                copy.copyToIter(da.addr(), IO, b.iter(IovIter.Direction.DEST));
-            }
-        };
+        return i -> c.dev.copyToIter(pos(t, i), IO, b.iter(IovIter.Direction.DEST));
     }
 
     private static Step memfsIo(Ctx c, int t, Iter k, boolean write) {
@@ -265,9 +259,8 @@ public final class TruncatedWhileWriting {
         try {
             Ctx ctx = new Ctx(dev);
             // Reads need something there; every byte of the device is backed before the cut.
-            var zero = dev.operations().zeroPageRange().orElseThrow();
-            zero.zeroPageRange(0, DEVICE / PAGE);
-            dev.operations().flush();
+            dev.zeroPageRange(0, DEVICE / PAGE);
+            dev.flush();
             List<Step> steps = new ArrayList<>();
             for (int t = 0; t < THREADS; t++) {
                 steps.add(scenario.step(ctx, t));
