@@ -52,6 +52,41 @@ class FlushTest {
         assertEquals(List.of(), fx.takeSyncs(d), "nothing written since: nothing to msync");
     }
 
+    /**
+     * A flush that runs while a copy is still storing must not take the copy's pages with it: the
+     * pages it msyncs were marked when directAccess answered, before the copy's bytes arrived.
+     * The copy marks them again when it ends, so the next flush covers what it stored.
+     */
+    @Test
+    void aFlushDuringACopyDoesNotLoseTheCopysPagesToTheNextFlush() throws Exception {
+        java.util.concurrent.CountDownLatch copying = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch flushed = new java.util.concurrent.CountDownLatch(1);
+        PortableArch real = new PortableArch();
+        io.jdax.arch.Arch blocking = new CountingArch(real) {
+            @Override
+            public void copyFlushcache(java.lang.foreign.MemorySegment src, long srcOffset,
+                                       java.lang.foreign.MemorySegment dst, long dstOffset, long bytes) {
+                copying.countDown();
+                try {
+                    flushed.await(); // the copy stores after the other thread's flush
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                super.copyFlushcache(src, srcOffset, dst, dstOffset, bytes);
+            }
+        };
+        PmemDevice d = fx.open(fx.spec("race", "size=1M&create=true&mode=page_cache"), blocking);
+        Thread writer = Thread.ofPlatform().start(() ->
+                Iters.write(d, 7 * PAGE, IovIter.kvec(IovIter.Direction.SOURCE, new byte[100])));
+        copying.await();
+        d.flush(); // msyncs page 7 while its bytes are not there yet
+        assertEquals(List.of(pages(7, 1)), fx.takeSyncs(d));
+        flushed.countDown();
+        writer.join();
+        d.flush();
+        assertEquals(List.of(pages(7, 1)), fx.takeSyncs(d), "the next flush msyncs what the copy stored after the first");
+    }
+
     @Test
     void writesCoalesceIntoRunsOfPages() {
         PmemDevice d = fx.open(fx.spec("runs", "size=1M&create=true"), new PortableArch());
