@@ -26,6 +26,8 @@
  *   static native int  writeback(long addr, long n);
  *   static native void fence();
  *   static native boolean membarrier();
+ *   static native int  memset(long dst, long n, int c, int flags);
+ *   static native int  memmove(long dst, long src, long n, int flags);
  *   static native long faultAddress();
  *   static native int  faultHandler();
  *   static native int  simulateFault(long addr, int code, int lsb);
@@ -387,10 +389,13 @@ void sink_wb(struct wb_sink *k, int traced, uintptr_t start, uintptr_t end)
  * k == NULL (copy_nocache): the same stores, no write-back, no threshold.
  */
 static inline __attribute__((always_inline))
-void copy(char *d, const char *s, size_t n, uint64_t cfg, struct wb_sink *k, int traced)
+void copy_as(char *d, const char *s, size_t n, uint64_t cfg, struct wb_sink *k, int traced, int mv)
 {
 	if (k && n < CFG_THRESHOLD(cfg)) {
-		memcpy(d, s, n);
+		if (mv)
+			memmove(d, s, n);
+		else
+			memcpy(d, s, n);
 		if (n)
 			sink_wb(k, traced, (uintptr_t)d, (uintptr_t)d + n);
 		return;
@@ -412,9 +417,15 @@ void copy(char *d, const char *s, size_t n, uint64_t cfg, struct wb_sink *k, int
 		if (tail > rest)
 			tail = rest;
 	}
-	memcpy(d, s, head);
+	if (mv)
+		memmove(d, s, head);
+	else
+		memcpy(d, s, head);
 	tail += nt_fns[CFG_COPY(cfg)](d + head, s + head, rest - tail);
-	memcpy(d + n - tail, s + n - tail, tail);
+	if (mv)
+		memmove(d + n - tail, s + n - tail, tail);
+	else
+		memcpy(d + n - tail, s + n - tail, tail);
 	if (!k)
 		return;
 	if (head)
@@ -425,6 +436,77 @@ void copy(char *d, const char *s, size_t n, uint64_t cfg, struct wb_sink *k, int
 		if (head && (t & ~LINE_MASK) == ((uintptr_t)d & ~LINE_MASK))
 			return;
 		sink_wb(k, traced, t, (uintptr_t)d + n);
+	}
+}
+
+static inline __attribute__((always_inline))
+void copy(char *d, const char *s, size_t n, uint64_t cfg, struct wb_sink *k, int traced)
+{
+	copy_as(d, s, n, cfg, k, traced, 0);
+}
+
+/*
+ * memmove with the copy's stores. A destination below its source, or apart
+ * from it, is copied forward by copy_as (each block is loaded before it is
+ * stored, and the cached pieces use memmove). A destination above an
+ * overlapping source is copied backward: the partial last line (cached), the
+ * whole lines from the last to the first (non-temporal, each loaded before it
+ * is stored), the partial first line (cached); so no source byte is stored
+ * over before it is read. The lines with cached stores are written back, and
+ * only those (C4).
+ */
+static inline __attribute__((always_inline))
+void move(char *d, const char *s, size_t n, uint64_t cfg, struct wb_sink *k, int traced)
+{
+	if (d <= s || d >= s + n) {
+		copy_as(d, s, n, cfg, k, traced, 1);
+		return;
+	}
+	if (k && n < CFG_THRESHOLD(cfg)) {
+		memmove(d, s, n);
+		sink_wb(k, traced, (uintptr_t)d, (uintptr_t)d + n);
+		return;
+	}
+	size_t head = -(uintptr_t)d & LINE_MASK;
+	if (head > n)
+		head = n;
+	size_t tail = ((uintptr_t)d + n) & LINE_MASK;
+	if (tail > n - head)
+		tail = n - head;
+	memmove(d + n - tail, s + n - tail, tail);
+	for (size_t off = n - tail; off > head; off -= JDAX_LINE)
+		nt_fns[CFG_COPY(cfg)](d + off - JDAX_LINE, s + off - JDAX_LINE, JDAX_LINE);
+	memmove(d, s, head);
+	if (!k)
+		return;
+	if (head)
+		sink_wb(k, traced, (uintptr_t)d, (uintptr_t)d + head);
+	if (tail) {
+		uintptr_t t = (uintptr_t)d + n - tail;
+		if (head && (t & ~LINE_MASK) == ((uintptr_t)d & ~LINE_MASK))
+			return;
+		sink_wb(k, traced, t, (uintptr_t)d + n);
+	}
+}
+
+/* The bytes a memset streams from: the copy's loops read any source. */
+#define SET_CHUNK 4096
+
+/*
+ * memset with the copy's stores: the value is laid out in a stack buffer and
+ * copied in chunks that end on destination lines (so the chunks store and
+ * write back exactly the lines one copy would: C4 as proved for the copy).
+ */
+static inline __attribute__((always_inline))
+void set(char *d, int c, size_t n, uint64_t cfg, struct wb_sink *k, int traced)
+{
+	char pat[SET_CHUNK] __attribute__((aligned(64)));
+	memset(pat, c, n < SET_CHUNK ? n : SET_CHUNK);
+	for (size_t done = 0, len; done < n; done += len) {
+		len = SET_CHUNK - ((uintptr_t)(d + done) & LINE_MASK);
+		if (len > n - done)
+			len = n - done;
+		copy(d + done, pat, len, cfg, k, traced);
 	}
 }
 
@@ -512,6 +594,101 @@ int jdax_g_writeback(const void *addr, size_t off, size_t n)
 	jdax_writeback(a, n);
 	JDAX_UNGUARD();
 	return 0;
+}
+
+/* libpmem2's flag semantics: durable on return unless NOFLUSH (stores only)
+ * or NODRAIN (no fence); TEMPORAL/WB ask for cached stores + write-back of
+ * every line, else non-temporal where the copy's rule allows. */
+static inline int temporal(int flags)
+{
+	return (flags & (JDAX_MEM_TEMPORAL | JDAX_MEM_WB)) &&
+	       !(flags & (JDAX_MEM_NONTEMPORAL | JDAX_MEM_WC));
+}
+
+static inline __attribute__((always_inline))
+void memset_as(char *d, int c, size_t n, int flags, uintptr_t *lines, size_t cap, size_t *count, int traced)
+{
+	uint64_t cfg = __atomic_load_n(&config, __ATOMIC_RELAXED);
+	struct wb_sink k = { wb_fns[CFG_FLUSH(cfg)], lines, lines ? cap : 0, 0 };
+	int flush = !(flags & JDAX_MEM_NOFLUSH);
+	if (temporal(flags)) {
+		memset(d, c, n);
+		if (flush && n)
+			sink_wb(&k, traced, (uintptr_t)d, (uintptr_t)d + n);
+	} else {
+		set(d, c, n, cfg, flush ? &k : NULL, traced);
+	}
+	if (count)
+		*count = k.count;
+}
+
+static inline __attribute__((always_inline))
+void memmove_as(char *d, const char *s, size_t n, int flags, uintptr_t *lines, size_t cap, size_t *count,
+                int traced)
+{
+	uint64_t cfg = __atomic_load_n(&config, __ATOMIC_RELAXED);
+	struct wb_sink k = { wb_fns[CFG_FLUSH(cfg)], lines, lines ? cap : 0, 0 };
+	int flush = !(flags & JDAX_MEM_NOFLUSH);
+	if (temporal(flags)) {
+		memmove(d, s, n);
+		if (flush && n)
+			sink_wb(&k, traced, (uintptr_t)d, (uintptr_t)d + n);
+	} else {
+		move(d, s, n, cfg, flush ? &k : NULL, traced);
+	}
+	if (count)
+		*count = k.count;
+}
+
+__attribute__((noinline)) static void memset_plain(char *d, int c, size_t n, int flags)
+{
+	memset_as(d, c, n, flags, NULL, 0, NULL, 0);
+}
+
+__attribute__((noinline)) static void memmove_plain(char *d, const char *s, size_t n, int flags)
+{
+	memmove_as(d, s, n, flags, NULL, 0, NULL, 0);
+}
+
+int jdax_g_memset(void *dst, size_t off, size_t n, int c, int flags)
+{
+	struct jdax_guard g;
+	char *d = (char *)dst + off;
+
+	JDAX_GUARD(g, d, n, NULL, 0);
+	memset_plain(d, c, n, flags);
+	JDAX_UNGUARD();
+	if (!(flags & (JDAX_MEM_NODRAIN | JDAX_MEM_NOFLUSH)))
+		_mm_sfence();
+	return 0;
+}
+
+int jdax_g_memmove(void *dst, size_t doff, const void *src, size_t soff, size_t n, int flags)
+{
+	struct jdax_guard g;
+	char *d = (char *)dst + doff;
+	const char *s = (const char *)src + soff;
+
+	JDAX_GUARD(g, d, n, s, n);
+	memmove_plain(d, s, n, flags);
+	JDAX_UNGUARD();
+	if (!(flags & (JDAX_MEM_NODRAIN | JDAX_MEM_NOFLUSH)))
+		_mm_sfence();
+	return 0;
+}
+
+size_t jdax_memset_traced(void *dst, int c, size_t n, int flags, uintptr_t *lines, size_t cap)
+{
+	size_t count;
+	memset_as(dst, c, n, flags, lines, cap, &count, 1);
+	return count;
+}
+
+size_t jdax_memmove_traced(void *dst, const void *src, size_t n, int flags, uintptr_t *lines, size_t cap)
+{
+	size_t count;
+	memmove_as(dst, src, n, flags, lines, cap, &count, 1);
+	return count;
 }
 
 uintptr_t jdax_g_fault_addr(void)
@@ -632,6 +809,20 @@ JNIEXPORT jint JNICALL Java_io_jdax_x86_X86Native_writeback(JNIEnv *env, jclass 
 {
 	(void)env, (void)cls;
 	return jdax_g_writeback(PTR(addr), 0, (size_t)n);
+}
+
+JNIEXPORT jint JNICALL Java_io_jdax_x86_X86Native_memset(JNIEnv *env, jclass cls,
+		jlong dst, jlong n, jint c, jint flags)
+{
+	(void)env, (void)cls;
+	return jdax_g_memset(PTR(dst), 0, (size_t)n, c, flags);
+}
+
+JNIEXPORT jint JNICALL Java_io_jdax_x86_X86Native_memmove(JNIEnv *env, jclass cls,
+		jlong dst, jlong src, jlong n, jint flags)
+{
+	(void)env, (void)cls;
+	return jdax_g_memmove(PTR(dst), 0, PTR(src), 0, (size_t)n, flags);
 }
 
 JNIEXPORT jboolean JNICALL Java_io_jdax_x86_X86Native_membarrier(JNIEnv *env, jclass cls)

@@ -83,6 +83,23 @@ JDAX_EXPORT int jdax_g_copy_flushcache(void *dst, size_t doff, const void *src, 
 JDAX_EXPORT int jdax_g_copy_mc(void *dst, size_t doff, const void *src, size_t soff, size_t n);
 JDAX_EXPORT int jdax_g_writeback(const void *addr, size_t off, size_t n);
 JDAX_EXPORT uintptr_t jdax_g_fault_addr(void);
+
+/*
+ * The durable memory operations, libpmem2's pmem2_memset_fn/pmem2_memmove_fn:
+ * durable when they return (write-back of the cached lines, then sfence),
+ * unless flags say otherwise. memmove is overlap-safe in both directions.
+ */
+#define JDAX_MEM_NODRAIN     (1 << 0)  /* no sfence at the end */
+#define JDAX_MEM_NONTEMPORAL (1 << 1)  /* non-temporal stores (the default) */
+#define JDAX_MEM_TEMPORAL    (1 << 2)  /* cached stores, every line written back */
+#define JDAX_MEM_WC          (1 << 3)  /* hint: write-combining = non-temporal */
+#define JDAX_MEM_WB          (1 << 4)  /* hint: write-back = temporal */
+#define JDAX_MEM_NOFLUSH     (1 << 5)  /* stores only: no write-back, no sfence */
+JDAX_EXPORT int jdax_g_memset(void *dst, size_t off, size_t n, int c, int flags);
+JDAX_EXPORT int jdax_g_memmove(void *dst, size_t doff, const void *src, size_t soff, size_t n, int flags);
+/* The same stores, listing the lines written back (up to cap); for C4 tests. */
+size_t jdax_memset_traced(void *dst, int c, size_t n, int flags, uintptr_t *lines, size_t cap);
+size_t jdax_memmove_traced(void *dst, const void *src, size_t n, int flags, uintptr_t *lines, size_t cap);
 JDAX_EXPORT int jdax_g_fault_simulate(void *addr, size_t off, int code, int lsb);
 
 #endif

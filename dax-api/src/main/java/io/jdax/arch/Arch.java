@@ -28,6 +28,19 @@ public interface Arch {
     /** The cache-line size the primitives work in. */
     int CACHE_LINE = 64;
 
+    /** {@link #memset}/{@link #memmove} flag: no fence at the end (libpmem2's {@code PMEM2_F_MEM_NODRAIN}). */
+    int MEM_NODRAIN = 1;
+    /** Flag: non-temporal stores where the rule allows (the default; {@code PMEM2_F_MEM_NONTEMPORAL}). */
+    int MEM_NONTEMPORAL = 1 << 1;
+    /** Flag: cached stores, then a write-back of every line ({@code PMEM2_F_MEM_TEMPORAL}). */
+    int MEM_TEMPORAL = 1 << 2;
+    /** Flag, a hint: write-combining, taken as {@link #MEM_NONTEMPORAL} ({@code PMEM2_F_MEM_WC}). */
+    int MEM_WC = 1 << 3;
+    /** Flag, a hint: write-back, taken as {@link #MEM_TEMPORAL} ({@code PMEM2_F_MEM_WB}). */
+    int MEM_WB = 1 << 4;
+    /** Flag: stores only, neither write-back nor fence: not durable ({@code PMEM2_F_MEM_NOFLUSH}). */
+    int MEM_NOFLUSH = 1 << 5;
+
     /** A short name: {@code native-x86}, {@code portable}, {@code simulated}. */
     String name();
 
@@ -74,6 +87,50 @@ public interface Arch {
         Ranges.check(src, srcOffset, bytes);
         Ranges.checkWritable(dst, dstOffset, bytes);
         MemoryFaultException.copy(src, srcOffset, dst, dstOffset, bytes);
+    }
+
+    /**
+     * Sets {@code bytes} bytes of {@code dst} from {@code offset} to {@code value}, durably when it
+     * returns unless {@code flags} say otherwise ({@code pmem2_memset_fn}): the lines stored with
+     * cached stores are written back and only those (C4), then a fence. The default sets in Java
+     * (cached stores) and writes every line back.
+     *
+     * @param flags {@code MEM_*} bits, 0 for the default
+     */
+    default void memset(MemorySegment dst, long offset, long bytes, byte value, int flags) {
+        Ranges.checkWritable(dst, offset, bytes);
+        try {
+            dst.asSlice(offset, bytes).fill(value);
+        } catch (InternalError e) {
+            throw MemoryFaultException.fromJdk(e, "memset of " + bytes + " bytes at " + dst + " + " + offset);
+        }
+        persistAfter(dst, offset, bytes, flags);
+    }
+
+    /**
+     * Copies {@code bytes} from {@code src} to {@code dst}, correct when the two overlap (either
+     * way), durably when it returns unless {@code flags} say otherwise ({@code pmem2_memmove_fn}):
+     * the lines stored with cached stores are written back and only those (C4), then a fence. The
+     * default copies in Java (cached stores) and writes every line back.
+     *
+     * @param flags {@code MEM_*} bits, 0 for the default
+     */
+    default void memmove(MemorySegment dst, long dstOffset, MemorySegment src, long srcOffset, long bytes,
+                         int flags) {
+        Ranges.check(src, srcOffset, bytes);
+        Ranges.checkWritable(dst, dstOffset, bytes);
+        MemoryFaultException.copy(src, srcOffset, dst, dstOffset, bytes);
+        persistAfter(dst, dstOffset, bytes, flags);
+    }
+
+    /** The end of a default {@link #memset}/{@link #memmove} made with cached stores: write-back and fence per the flags. */
+    private void persistAfter(MemorySegment dst, long offset, long bytes, int flags) {
+        if ((flags & MEM_NOFLUSH) == 0) {
+            writeback(dst, offset, bytes);
+            if ((flags & MEM_NODRAIN) == 0) {
+                fence();
+            }
+        }
     }
 
     /**

@@ -101,6 +101,83 @@ public final class DaxMapping {
         device.flushRange(deviceOffset + offset, length);
     }
 
+    /** {@link #memset(long, long, byte, int)} with no flags: durable when it returns. */
+    public void memset(long offset, long length, byte value) {
+        memset(offset, length, value, 0);
+    }
+
+    /**
+     * Sets {@code [offset, offset + length)} of the mapping to {@code value} and makes it durable
+     * ({@code pmem2_memset_fn}): on a {@code CPU_CACHE} device the Arch's memset (non-temporal
+     * stores, the cached edges written back, a fence), on a {@code PAGE_CACHE} device plain
+     * stores and {@link #persist}, on a volatile one plain stores.
+     *
+     * @param flags {@code Arch.MEM_*}: {@code MEM_NODRAIN} leaves the fence (or the msync) to a
+     *              later {@link #persist}; {@code MEM_NOFLUSH} only stores; the store hints choose
+     *              non-temporal or cached stores where the device writes back
+     * @throws DaxException EINVAL/ERANGE for a bad range, EFAULT for a READ mapping, ENXIO after
+     *                      the device closed, EIO if a page of the range lost its backing
+     */
+    public void memset(long offset, long length, byte value, int flags) {
+        checkRange("memset", offset, length);
+        try (io.jdax.dax.DaxReadLock lock = device.readLock()) {
+            if (device.persistence() == io.jdax.dax.PersistenceMode.CPU_CACHE) {
+                device.arch().memset(writable("memset"), offset, length, value, flags);
+                return;
+            }
+            writable("memset").asSlice(offset, length).fill(value);
+            if (device.persistence() == io.jdax.dax.PersistenceMode.PAGE_CACHE
+                    && (flags & (io.jdax.arch.Arch.MEM_NOFLUSH | io.jdax.arch.Arch.MEM_NODRAIN)) == 0) {
+                persist(offset, length);
+            }
+        }
+    }
+
+    /** {@link #memmove(long, long, long, int)} with no flags: durable when it returns. */
+    public void memmove(long dstOffset, long srcOffset, long length) {
+        memmove(dstOffset, srcOffset, length, 0);
+    }
+
+    /**
+     * Copies {@code length} bytes from {@code srcOffset} to {@code dstOffset} of the mapping,
+     * right when the two overlap either way, and makes the destination durable
+     * ({@code pmem2_memmove_fn}); as {@link #memset(long, long, byte, int)} per device mode.
+     */
+    public void memmove(long dstOffset, long srcOffset, long length, int flags) {
+        checkRange("memmove destination", dstOffset, length);
+        checkRange("memmove source", srcOffset, length);
+        try (io.jdax.dax.DaxReadLock lock = device.readLock()) {
+            MemorySegment m = writable("memmove");
+            if (device.persistence() == io.jdax.dax.PersistenceMode.CPU_CACHE) {
+                device.arch().memmove(m, dstOffset, m, srcOffset, length, flags);
+                return;
+            }
+            MemorySegment.copy(m, srcOffset, m, dstOffset, length);
+            if (device.persistence() == io.jdax.dax.PersistenceMode.PAGE_CACHE
+                    && (flags & (io.jdax.arch.Arch.MEM_NOFLUSH | io.jdax.arch.Arch.MEM_NODRAIN)) == 0) {
+                persist(dstOffset, length);
+            }
+        }
+    }
+
+    private MemorySegment writable(String op) {
+        if (mode != DaxAccessMode.WRITE) {
+            throw new DaxException(Errno.EFAULT, op + " on a READ mapping at file offset " + fileOffset);
+        }
+        return segment;
+    }
+
+    private void checkRange(String op, long offset, long length) {
+        if (offset < 0 || length < 0) {
+            throw new DaxException(Errno.EINVAL, op + " of mapping at file offset " + fileOffset + ": negative "
+                    + (offset < 0 ? "offset " + offset : "length " + length));
+        }
+        if (offset > length() - length) {
+            throw new DaxException(Errno.ERANGE, op + " of [" + offset + ", +" + length + ") is outside the "
+                    + length() + "-byte mapping at file offset " + fileOffset);
+        }
+    }
+
     @Override
     public String toString() {
         return "DaxMapping[" + device.name() + " file [" + fileOffset + ", +" + length() + ") " + mode + "]";

@@ -193,6 +193,49 @@ class DaxMappingTest {
     }
 
     @Test
+    void memsetAndMemmoveThroughAMappingAreRightAndDurableInEachMode() {
+        for (PersistenceMode mode : PersistenceMode.values()) {
+            RecordingArch arch = new RecordingArch();
+            LinearDevice d = track(new LinearDevice("mm-" + mode, 16 * PAGE, arch, mode));
+            MemFile f = new MemFs(d).create();
+            byte[] data = pattern(4 * PAGE, 21);
+            write(f, 0, data);
+            DaxMapping m = f.map(0, 4 * PAGE, DaxAccessMode.WRITE);
+            arch.events.clear();
+            long flushes = d.flushCalls.get();
+            m.memset(100, 3000, (byte) 0x5c);
+            Arrays.fill(data, 100, 3100, (byte) 0x5c);
+            m.memmove(150, 50, 5000); // destination above an overlapping source
+            System.arraycopy(data, 50, data, 150, 5000);
+            m.memmove(10, 500, 700);  // destination below
+            System.arraycopy(data, 500, data, 10, 700);
+            assertArrayEquals(data, m.segment().toArray(ValueLayout.JAVA_BYTE), mode.toString());
+            assertArrayEquals(data, read(f, 0, 4 * PAGE), mode + ": the file reads what the mapping holds");
+            switch (mode) {
+                case CPU_CACHE -> assertTrue(arch.events.contains("fence") && arch.events.stream()
+                        .anyMatch(e -> e.startsWith("writeback")), mode + ": written back and fenced: " + arch.events);
+                case PAGE_CACHE -> assertEquals(flushes + 3, d.flushCalls.get(), "each one msynced its range");
+                case VOLATILE -> assertTrue(arch.events.isEmpty(), "volatile: nothing to persist: " + arch.events);
+            }
+        }
+    }
+
+    @Test
+    void memsetAndMemmoveCheckTheirMapping() {
+        LinearDevice d = track(new LinearDevice("mmcheck", 8 * PAGE));
+        MemFile f = new MemFs(d).create();
+        write(f, 0, pattern(2 * PAGE, 2));
+        DaxMapping ro = f.map(0, 2 * PAGE, DaxAccessMode.READ);
+        assertErrno(Errno.EFAULT, () -> ro.memset(0, 10, (byte) 1), "READ mapping");
+        DaxMapping rw = f.map(0, 2 * PAGE, DaxAccessMode.WRITE);
+        assertErrno(Errno.ERANGE, () -> rw.memset(2 * PAGE - 5, 10, (byte) 1), "outside");
+        assertErrno(Errno.ERANGE, () -> rw.memmove(0, 2 * PAGE - 5, 10), "outside");
+        assertErrno(Errno.EINVAL, () -> rw.memmove(-1, 0, 10), "negative");
+        d.close();
+        assertErrno(Errno.ENXIO, () -> rw.memset(0, 1, (byte) 0), "closed");
+    }
+
+    @Test
     void brdMapsOnlyWhatOneDirectAccessHandsOut() {
         MemFs fs = new MemFs(track(Kind.BRD.open("mapbrd", 8 * PAGE)));
         MemFile f = fs.create();

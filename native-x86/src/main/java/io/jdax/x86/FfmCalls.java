@@ -36,6 +36,14 @@ final class FfmCalls implements NativeCalls {
     private static final MethodHandle COPY_MC_LONG = ordinary("jdax_g_copy_mc", COPY);
     private static final MethodHandle WRITEBACK = critical("jdax_g_writeback", RANGE);
     private static final MethodHandle WRITEBACK_LONG = ordinary("jdax_g_writeback", RANGE);
+    private static final FunctionDescriptor SET = FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG,
+            JAVA_INT, JAVA_INT);
+    private static final FunctionDescriptor MOVE = FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, ADDRESS,
+            JAVA_LONG, JAVA_LONG, JAVA_INT);
+    private static final MethodHandle MEMSET = critical("jdax_g_memset", SET);
+    private static final MethodHandle MEMSET_LONG = ordinary("jdax_g_memset", SET);
+    private static final MethodHandle MEMMOVE = critical("jdax_g_memmove", MOVE);
+    private static final MethodHandle MEMMOVE_LONG = ordinary("jdax_g_memmove", MOVE);
     private static final MethodHandle FENCE = critical("jdax_fence", FunctionDescriptor.ofVoid());
     private static final MethodHandle FAULT_ADDR = critical("jdax_g_fault_addr", FunctionDescriptor.of(JAVA_LONG));
     private static final MethodHandle FAULT_SIMULATE = ordinary("jdax_g_fault_simulate",
@@ -105,6 +113,28 @@ final class FfmCalls implements NativeCalls {
                     : (int) WRITEBACK_LONG.invokeExact(segment, offset, bytes);
         } catch (Throwable t) {
             throw refused(t, segment, segment);
+        }
+    }
+
+    @Override
+    public int memset(MemorySegment dst, long offset, long bytes, int value, int flags) {
+        try {
+            return bytes <= NativeArch.CHUNK
+                    ? (int) MEMSET.invokeExact(dst, offset, bytes, value, flags)
+                    : (int) MEMSET_LONG.invokeExact(dst, offset, bytes, value, flags);
+        } catch (Throwable t) {
+            throw refused(t, dst, dst);
+        }
+    }
+
+    @Override
+    public int memmove(MemorySegment dst, long dstOffset, MemorySegment src, long srcOffset, long bytes, int flags) {
+        try {
+            return bytes <= NativeArch.CHUNK
+                    ? (int) MEMMOVE.invokeExact(dst, dstOffset, src, srcOffset, bytes, flags)
+                    : (int) MEMMOVE_LONG.invokeExact(dst, dstOffset, src, srcOffset, bytes, flags);
+        } catch (Throwable t) {
+            throw refused(t, dst, src);
         }
     }
 

@@ -68,6 +68,16 @@ final class JniCalls implements NativeCalls {
     }
 
     @Override
+    public int memset(MemorySegment dst, long offset, long bytes, int value, int flags) {
+        return X86Native.memset(dst.address() + offset, bytes, value, flags);
+    }
+
+    @Override
+    public int memmove(MemorySegment dst, long dstOffset, MemorySegment src, long srcOffset, long bytes, int flags) {
+        return X86Native.memmove(dst.address() + dstOffset, src.address() + srcOffset, bytes, flags);
+    }
+
+    @Override
     public void fence() {
         X86Native.fence();
     }

@@ -238,6 +238,30 @@ public final class NativeArch implements Arch {
         calls.fence();
     }
 
+    /** The C memset: non-temporal stores, the copy's C4 rule, a fence; per the flags. Heap memory: the default. */
+    @Override
+    public void memset(MemorySegment dst, long offset, long bytes, byte value, int flags) {
+        Ranges.checkWritable(dst, offset, bytes);
+        if (!dst.isNative()) {
+            Arch.super.memset(dst, offset, bytes, value, flags);
+            return;
+        }
+        check(calls.memset(dst, offset, bytes, value & 0xff, flags), "memset", dst, offset, dst, offset, bytes);
+    }
+
+    /** The C memmove, either direction of overlap; per the flags. Heap memory: the default. */
+    @Override
+    public void memmove(MemorySegment dst, long dstOffset, MemorySegment src, long srcOffset, long bytes, int flags) {
+        Ranges.check(src, srcOffset, bytes);
+        Ranges.checkWritable(dst, dstOffset, bytes);
+        if (!dst.isNative() || !src.isNative()) {
+            Arch.super.memmove(dst, dstOffset, src, srcOffset, bytes, flags);
+            return;
+        }
+        check(calls.memmove(dst, dstOffset, src, srcOffset, bytes, flags), "memmove", dst, dstOffset, src, srcOffset,
+                bytes);
+    }
+
     @Override
     public boolean processBarrier() {
         return X86Native.membarrier();

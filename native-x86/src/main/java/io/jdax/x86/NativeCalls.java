@@ -27,6 +27,10 @@ sealed interface NativeCalls permits FfmCalls, JniCalls {
 
     int writeback(MemorySegment segment, long offset, long bytes);
 
+    int memset(MemorySegment dst, long offset, long bytes, int value, int flags);
+
+    int memmove(MemorySegment dst, long dstOffset, MemorySegment src, long srcOffset, long bytes, int flags);
+
     void fence();
 
     /** The address of this thread's last fault. */

@@ -55,6 +55,12 @@ final class X86Native {
 
     static native void fence();
 
+    /** The durable memset (flags: {@code Arch.MEM_*}, the same bits as {@code JDAX_MEM_*}). */
+    static native int memset(long dst, long n, int c, int flags);
+
+    /** The durable, overlap-safe memmove. */
+    static native int memmove(long dst, long src, long n, int flags);
+
     /** A full fence on every running thread of the process (membarrier); false if not offered. */
     static native boolean membarrier();
 

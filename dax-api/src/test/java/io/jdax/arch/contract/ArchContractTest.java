@@ -163,4 +163,101 @@ public abstract class ArchContractTest {
         assertFalse(arch().features().isEmpty());
         arch().fence(); // must be callable at any time
     }
+
+    // ---- the durable memset and memmove (libpmem2's memset_fn / memmove_fn)
+
+    private static final int[] FLAG_SETS = {0, Arch.MEM_TEMPORAL, Arch.MEM_NODRAIN, Arch.MEM_NOFLUSH,
+        Arch.MEM_WC, Arch.MEM_WB, Arch.MEM_NONTEMPORAL | Arch.MEM_NODRAIN};
+
+    /** memset sets exactly its bytes, at every destination misalignment, lengths 0..300 and large, every flag. */
+    @Test
+    public void memsetSetsExactlyItsBytesAtEveryMisalignment() {
+        try (Arena arena = Arena.ofConfined()) {
+            int max = 70_000;
+            MemorySegment buf = arena.allocate(max + 256, 64);
+            byte[] model = new byte[(int) buf.byteSize()];
+            for (int flags : FLAG_SETS) {
+                for (int da = 0; da < 64; da++) {
+                    for (int n : lengths(da)) {
+                        fillPattern(buf, model, da * 31 + n);
+                        byte v = (byte) (n * 7 + da + flags);
+                        arch().memset(buf, 64 + da, n, v, flags);
+                        java.util.Arrays.fill(model, 64 + da, 64 + da + n, v);
+                        assertSame(model, buf, "memset flags " + flags + " da " + da + " n " + n);
+                    }
+                }
+            }
+        }
+    }
+
+    /** memmove is right for sources below and above an overlapping destination and apart from it. */
+    @Test
+    public void memmoveIsOverlapSafeBothWaysAtEveryMisalignment() {
+        int[] shifts = {-4096, -200, -67, -64, -13, -8, -1, 1, 8, 13, 64, 67, 200, 4096};
+        try (Arena arena = Arena.ofConfined()) {
+            int max = 70_000;
+            MemorySegment buf = arena.allocate(max + 2 * 4096 + 512, 64);
+            byte[] model = new byte[(int) buf.byteSize()];
+            for (int flags : new int[] {0, Arch.MEM_TEMPORAL, Arch.MEM_NOFLUSH}) {
+                for (int da = 0; da < 64; da++) {
+                    for (int n : lengths(da)) {
+                        for (int shift : shifts) {
+                            fillPattern(buf, model, da + n + shift);
+                            long dst = 4096 + 128 + da;
+                            long src = dst + shift;
+                            arch().memmove(buf, dst, buf, src, n, flags);
+                            System.arraycopy(model, (int) src, model, (int) dst, n); // arraycopy is overlap-safe
+                            assertSame(model, buf, "memmove flags " + flags + " da " + da + " shift " + shift
+                                    + " n " + n);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    public void memsetAndMemmoveCheckTheirRanges() {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment buf = arena.allocate(4096, 64);
+            assertEquals(Errno.ERANGE, assertThrows(DaxException.class,
+                    () -> arch().memset(buf, 4000, 100, (byte) 1, 0)).errno());
+            assertEquals(Errno.ERANGE, assertThrows(DaxException.class,
+                    () -> arch().memmove(buf, 0, buf, 4000, 100, 0)).errno());
+            assertEquals(Errno.EINVAL, assertThrows(DaxException.class,
+                    () -> arch().memset(buf, -1, 10, (byte) 1, 0)).errno());
+            assertEquals(Errno.EFAULT, assertThrows(DaxException.class,
+                    () -> arch().memset(buf.asReadOnly(), 0, 10, (byte) 1, 0)).errno());
+        }
+    }
+
+    /** Every length 0..300 on the first misalignments, fewer beyond, and large ones. */
+    private static int[] lengths(int da) {
+        java.util.List<Integer> out = new java.util.ArrayList<>();
+        int step = da < 8 || da % 13 == 0 ? 1 : 37;
+        for (int n = 0; n <= 300; n += step) {
+            out.add(n);
+        }
+        if (da % 21 == 0) {
+            out.add(4095);
+            out.add(4096 + 3);
+            out.add(65536 + 13);
+        }
+        return out.stream().mapToInt(Integer::intValue).toArray();
+    }
+
+    private static void fillPattern(MemorySegment buf, byte[] model, int seed) {
+        for (int i = 0; i < model.length; i++) {
+            model[i] = (byte) (i * 131 + seed);
+        }
+        MemorySegment.copy(MemorySegment.ofArray(model), 0, buf, 0, model.length);
+    }
+
+    private static void assertSame(byte[] model, MemorySegment buf, String what) {
+        long m = MemorySegment.ofArray(model).mismatch(buf);
+        if (m >= 0) {
+            throw new AssertionError(what + ": byte " + m + " is " + buf.get(ValueLayout.JAVA_BYTE, m) + ", expected "
+                    + model[(int) m]);
+        }
+    }
 }
