@@ -32,9 +32,10 @@ import java.util.concurrent.Callable;
             "write-back accounting (C4), bad blocks, concurrency, close during I/O (C8) and bad input. Prints pass or",
             "fail per check, the persistence mode the device got and why, and the copy and flush instructions used.",
             "",
-            "Every check writes to the device. A device that holds data (non-zero bytes among 64 sampled pages, a",
-            "filesystem signature, or the marker an earlier jdax run left) is refused unless --destroy-data is",
-            "given; afterwards the device holds test data and that marker."},
+            "Every check writes to the device. A device that holds data is refused unless --destroy-data is given:",
+            "a filesystem, swap, LUKS, LVM2, partition table or ZFS signature at its own offset, a non-zero byte in",
+            "the first or last MiB or among 64 pages sampled, or the marker an earlier jdax run left. Afterwards",
+            "the device holds test data and that marker."},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:every applicable check passed", "1:failure (the reason is printed on stderr)", "2:bad usage",
             "3:a check failed", "4:the device holds data and --destroy-data was not given"})

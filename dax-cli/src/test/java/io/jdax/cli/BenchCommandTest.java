@@ -216,6 +216,20 @@ class BenchCommandTest {
     }
 
     @Test
+    void aRealBtrfsFilesystemIsRefusedAndStillChecksCleanAfterwards(@TempDir Path tmp) throws Exception {
+        makeScratch(tmp);
+        String mkfs = Images.tool("mkfs.btrfs", "btrfs-progs");
+        String btrfs = Images.tool("btrfs", "btrfs-progs");
+        Path img = Images.sparse(tmp.resolve("btrfs.img"), 1L << 30);
+        Images.run(mkfs, "-q", img.toString());
+        Cli r = Cli.run(tiny(tmp, "--device", "pmem:" + img, "--methods", "jdax-durable", "--kinds", "USER"));
+        assertEquals(Jdax.EXIT_REFUSED, r.code(), r.toString());
+        assertEquals(1, r.errLines().size(), r.toString());
+        assertTrue(r.err().contains("holds data (a btrfs filesystem signature at byte 65600)"), r.err());
+        Images.run(btrfs, "check", "--readonly", img.toString());
+    }
+
+    @Test
     void ctrlCRemovesTheEmulatedDevice(@TempDir Path tmp) throws Exception {
         makeScratch(tmp);
         String java = ProcessHandle.current().info().command().orElse("java");

@@ -86,6 +86,20 @@ class SelftestCommandTest {
     }
 
     @Test
+    void aRealBtrfsFilesystemIsRefusedAndStillChecksCleanAfterwards(@TempDir Path tmp) throws Exception {
+        // The superblock sits at 64 KiB; page 0 and every sampled page of 1 GiB are zero.
+        String mkfs = Images.tool("mkfs.btrfs", "btrfs-progs");
+        String btrfs = Images.tool("btrfs", "btrfs-progs");
+        Path img = Images.sparse(tmp.resolve("btrfs.img"), 1L << 30);
+        Images.run(mkfs, "-q", img.toString());
+        Cli r = Cli.run("selftest", "--device", "pmem:" + img);
+        assertEquals(Jdax.EXIT_REFUSED, r.code(), r.toString());
+        assertEquals(1, r.errLines().size(), r.toString());
+        assertTrue(r.err().contains("holds data (a btrfs filesystem signature at byte 65600)"), r.err());
+        Images.run(btrfs, "check", "--readonly", img.toString());
+    }
+
+    @Test
     void usageErrors() {
         Cli missing = Cli.run("selftest");
         assertEquals(Jdax.EXIT_USAGE, missing.code(), missing.toString());
