@@ -2,6 +2,8 @@ package io.jdax.cli;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -10,6 +12,7 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -110,5 +113,20 @@ class SelftestCommandTest {
         Cli small = Cli.run("selftest", "--device", "brd:s?size=64K");
         assertEquals(Jdax.EXIT_FAILURE, small.code(), small.toString());
         assertTrue(small.err().contains("at least 256 KiB"), small.err());
+    }
+
+    @ParameterizedTest(name = "SIG{0}")
+    @ValueSource(strings = {"TERM", "INT"})
+    void aSignalRemovesTheChecksScratchDirectories(String signal, @TempDir Path tmp) throws Exception {
+        ChildJdax.assumeDeliverable(signal);
+        Path javaTmp = Files.createDirectory(tmp.resolve("java-tmp"));
+        try (ChildJdax p = ChildJdax.start(List.of("-Djava.io.tmpdir=" + javaTmp), "selftest", "--device",
+                "pmem:" + tmp.resolve("dev.img") + "?size=4M&create=true")) {
+            p.await(l -> l.startsWith("selftest: [2/"), 60);
+            assertEquals(ChildJdax.exitCodeOf(signal), p.signal(signal), "128 + the signal's number");
+            try (Stream<Path> left = Files.list(javaTmp)) {
+                assertEquals(List.of(), left.toList(), "nothing left behind; stderr:\n" + p.stderr());
+            }
+        }
     }
 }
