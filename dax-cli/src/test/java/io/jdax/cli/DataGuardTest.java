@@ -164,11 +164,13 @@ class DataGuardTest {
                     assumeTrue(uid == 0, "pvcreate needs a block device (a loop device, so root) and this runs as uid "
                             + uid + ": skipped (CI runs as root, where it is not)");
                     Path img = Images.sparse(dir.resolve("lvm.img"), 8 * MIB);
-                    String loop = Images.run(Images.tool("losetup", "mount"), "--find", "--show", img.toString()).strip();
+                    String losetup = Images.tool("losetup", "mount");
+                    String loop = Images.run(losetup, "--find", "--show", img.toString()).strip();
                     try {
+                        // --devicesfile "": this PV stays out of the machine's LVM devices file
                         Images.run(exe, "-q", "-y", "--devicesfile", "", loop);
                     } finally {
-                        Images.run("losetup", "-d", loop);
+                        Images.run(losetup, "-d", loop);
                     }
                     return img;
                 }),
