@@ -22,7 +22,7 @@ for p in "${packages[@]}"; do
 done
 ((${#missing[@]})) || exit 0
 if [[ ${JDAX_NO_INSTALL:-0} == 1 || $EUID -ne 0 ]]; then
-    log "missing ${missing[*]}: the tests that need them are skipped (run as root to install them)"
+    log "missing ${missing[*]}: the tests that need them skip (fail where CI is set); run as root to install them"
     exit 0
 fi
 log "installing ${missing[*]} (apt-get, a minute or so)"
