@@ -21,7 +21,8 @@ import java.util.Objects;
  * The iterator has a position and a {@link #count() count} of bytes left. Copies advance it;
  * {@link #advance}, {@link #revert}, {@link #truncate} and {@link #reexpand} move it by hand.
  * Every copy checks that the segments it touches are alive before it copies a byte, so a closed
- * arena fails with {@link Errno#EFAULT} and changes nothing.
+ * arena fails with {@link Errno#EFAULT} and changes nothing. Segments whose sizes add up to more
+ * than {@link Long#MAX_VALUE} are refused at creation with {@link Errno#EINVAL}.
  * <p>
  * Not thread-safe: an iterator belongs to one I/O on one thread.
  */
@@ -81,15 +82,21 @@ public abstract sealed class IovIter permits IovIter.User, IovIter.Kvec, IovIter
     private IovIter(Direction direction, MemorySegment[] segs) {
         this.direction = Objects.requireNonNull(direction, "direction");
         long sum = 0;
-        for (MemorySegment s : segs) {
-            Objects.requireNonNull(s, "segment");
+        for (int i = 0; i < segs.length; i++) {
+            MemorySegment s = Objects.requireNonNull(segs[i], "segment");
             if (!s.scope().isAlive()) {
                 throw new DaxException(Errno.EFAULT, "iterator segment " + s + " belongs to a closed arena");
             }
             if (direction == Direction.DEST && s.isReadOnly()) {
                 throw new DaxException(Errno.EFAULT, "a DEST iterator needs writable segments, " + s + " is read-only");
             }
-            sum = Math.addExact(sum, s.byteSize());
+            if (s.byteSize() > Long.MAX_VALUE - sum) {
+                // A count must fit a long, as the kernel's must fit a ssize_t.
+                throw new DaxException(Errno.EINVAL, "iterator segments total more than " + Long.MAX_VALUE
+                        + " bytes: segment " + i + " of " + segs.length + " (" + s.byteSize() + " bytes) overflows the "
+                        + sum + " before it");
+            }
+            sum += s.byteSize();
         }
         this.segs = segs;
         this.total = sum;

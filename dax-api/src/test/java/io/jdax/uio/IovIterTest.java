@@ -11,6 +11,7 @@ import java.util.List;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The iterator's refusals: each a clear error and no effect. */
 class IovIterTest {
@@ -75,6 +76,19 @@ class IovIterTest {
                 () -> IovIter.kvec(IovIter.Direction.SOURCE, new byte[10], 5, 6)).errno());
         assertEquals(Errno.ERANGE, assertThrows(DaxException.class,
                 () -> IovIter.kvec(IovIter.Direction.SOURCE, new byte[10], Integer.MAX_VALUE, 2)).errno());
+    }
+
+    @Test
+    void segmentsWhoseSizesOverflowALongAreEinvalNamingTheSegment() {
+        // Sizes only: nothing is read or written through these segments.
+        MemorySegment huge = MemorySegment.NULL.reinterpret(Long.MAX_VALUE / 2 + 1);
+        DaxException e = assertThrows(DaxException.class,
+                () -> IovIter.iovec(IovIter.Direction.SOURCE, huge, MemorySegment.NULL.reinterpret(8), huge));
+        assertEquals(Errno.EINVAL, e.errno());
+        assertTrue(e.getMessage().contains("segment 2") && e.getMessage().contains(Long.toString(Long.MAX_VALUE)),
+                e.getMessage());
+        assertEquals(Long.MAX_VALUE, IovIter.iovec(IovIter.Direction.SOURCE, huge,
+                MemorySegment.NULL.reinterpret(Long.MAX_VALUE / 2)).count(), "exactly Long.MAX_VALUE is fine");
     }
 
     @Test

@@ -19,11 +19,9 @@ import picocli.CommandLine.Spec;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
@@ -42,8 +40,9 @@ import java.util.concurrent.Callable;
             "iterators. Every write is read back and compared byte for byte (outside the timed part).",
             "",
             "Without --device it emulates pmem with a file in a private directory under /dev/shm (0600; removed",
-            "afterwards, also on Ctrl-C or failure). Prints a table; writes results.csv, results.json and",
-            "throughput.svg into the output directory, which it names. Progress goes to stderr.",
+            "afterwards, also on Ctrl-C, SIGTERM or failure). Prints a table; writes results.csv, results.json and",
+            "throughput.svg into a new output directory, which it makes (0700) before measuring and names; a run",
+            "that ends without results removes it again. Progress goes to stderr.",
             "For rigorous figures use the JMH benchmarks (docs/BENCHMARKS.md)."},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:every write verified", "1:failure (the reason is printed on stderr)", "2:bad usage",
@@ -52,6 +51,8 @@ final class BenchCommand implements Callable<Integer> {
 
     /** Exit code when a write read back wrong. */
     static final int EXIT_MISMATCH = 3;
+    /** The pmem modes --mode takes. */
+    private static final List<String> MODES = List.of("auto", "emulated");
 
     @Spec
     CommandSpec spec;
@@ -76,8 +77,9 @@ final class BenchCommand implements Callable<Integer> {
     boolean destroyData;
 
     @Option(names = "--out", paramLabel = "DIR",
-            description = "Where results go (created 0700 if missing). Default: a new jdax-bench-DATE-TIME directory "
-                    + "in the working directory, or in /tmp if that is not writable.")
+            description = "Where results go: a new directory, made 0700 when the run starts (one that exists is "
+                    + "refused). Default: a new jdax-bench-DATE-TIME directory in the working directory, or in /tmp if "
+                    + "that is not writable.")
     Path out;
 
     @Option(names = "--json", description = "Print the JSON report on stdout instead of the table.")
@@ -97,8 +99,8 @@ final class BenchCommand implements Callable<Integer> {
     List<Long> sizes;
 
     @Option(names = "--scratch", paramLabel = "DIR",
-            description = "Where the emulated device's directory goes (default /dev/shm, else the temp directory). "
-                    + "A directory on a DAX filesystem gives a CPU_CACHE device.")
+            description = "An existing directory where the emulated device's private directory goes (default "
+                    + "/dev/shm, else the temp directory). A directory on a DAX filesystem gives a CPU_CACHE device.")
     Path scratch;
 
     @Option(names = "--mode", paramLabel = "MODE",
@@ -122,8 +124,7 @@ final class BenchCommand implements Callable<Integer> {
         String command = "jdax " + String.join(" ", spec.commandLine().getParseResult().originalArgs());
         double budget = seconds != null ? seconds : quick ? 6 : 45;
         if (!(budget > 0) || budget > 86_400) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "--time must be between 0 and 86400 seconds, not "
-                    + budget);
+            throw usage("--time must be between 0 and 86400 seconds, not " + budget);
         }
         BenchRunner.Plan plan;
         try {
@@ -133,25 +134,41 @@ final class BenchCommand implements Callable<Integer> {
                     sizes == null ? BenchRunner.DEFAULT_SIZES : sizes,
                     Duration.ofMillis((long) (budget * 1000)), rounds != null ? rounds : quick ? 2 : 3);
         } catch (DaxException e) {
-            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage().substring(e.errno().name().length() + 2));
+            throw usage(e.getMessage().substring(e.errno().name().length() + 2));
         }
-        Path outDir = outputDirectory();
-
         Workbench.Config config = Workbench.Config.defaults()
                 .withLibpmem("none".equalsIgnoreCase(libpmem) ? null : libpmem);
         if (scratch != null) {
+            if (!Files.isDirectory(scratch)) {
+                throw usage("--scratch " + scratch + " is not a directory");
+            }
             config = config.withScratchParent(scratch);
         }
         if (mode != null) {
             if (device != null) {
-                throw new CommandLine.ParameterException(spec.commandLine(), "--mode is for the emulated device; put mode= "
-                        + "in the --device spec instead");
+                throw usage("--mode is for the emulated device; put mode= in the --device spec instead");
+            }
+            if (!MODES.contains(mode)) {
+                throw usage("--mode must be " + String.join(" or ", MODES) + ", not '" + mode + "'");
             }
             config = config.withEmulatedMode(mode);
         }
         if (region != null) {
+            if (region <= 0 || region % DaxDevice.PAGE_SIZE != 0) {
+                throw usage("--region must be a positive multiple of " + DaxDevice.PAGE_SIZE + " bytes (4K, 64M, 256M, ...), "
+                        + "not " + region);
+            }
             config = config.withSizes(region, config.fileBytes(), config.brdBytes(), config.sourceBytes());
         }
+        try (RunFiles files = new RunFiles("jdax bench")) {
+            return run(files, command, plan, config, budget, outw, err);
+        }
+    }
+
+    private int run(RunFiles files, String command, BenchRunner.Plan plan, Workbench.Config config, double budget,
+                    PrintWriter outw, PrintWriter err) {
+        // Made now, not when the results are ready: a directory someone creates meanwhile is never written into.
+        Path outDir = outputDirectory(files);
         if (device != null) {
             try (DaxDevice dev = DaxDevices.open(device)) {
                 DataGuard.check(dev, device, destroyData);
@@ -173,10 +190,9 @@ final class BenchCommand implements Callable<Integer> {
                 DataGuard.markScratch(bench.pmem(), "bench");
             }
         }
-        createDirectory(outDir);
-        write(outDir.resolve("results.csv"), BenchOutput.csv(report));
-        write(outDir.resolve("results.json"), BenchOutput.json(report, command));
-        write(outDir.resolve("throughput.svg"), SvgChart.render(report));
+        RunFiles.writeNew(outDir.resolve("results.csv"), BenchOutput.csv(report));
+        RunFiles.writeNew(outDir.resolve("results.json"), BenchOutput.json(report, command));
+        RunFiles.writeNew(outDir.resolve("throughput.svg"), SvgChart.render(report));
         outw.print(json ? BenchOutput.json(report, command) : BenchOutput.table(report, outDir.toString(), command));
         outw.flush();
         if (!report.verified()) {
@@ -187,45 +203,48 @@ final class BenchCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** The directory named by --out, or a new name in the working directory (or /tmp if that is not writable). */
-    private Path outputDirectory() {
+    /**
+     * Makes the directory named by --out, or a new jdax-bench-DATE-TIME in the working directory
+     * (or /tmp if that is not writable), 0700; an existing one is never reused.
+     */
+    private Path outputDirectory(RunFiles files) {
         if (out != null) {
-            if (Files.exists(out) && !Files.isDirectory(out)) {
-                throw new CommandLine.ParameterException(spec.commandLine(), "--out " + out + " is not a directory");
+            Path dir = out.toAbsolutePath();
+            try {
+                return files.output(dir);
+            } catch (FileAlreadyExistsException e) {
+                throw usage("--out " + out + " exists: name a new directory (jdax bench makes it, 0700, and writes "
+                        + "only there)");
+            } catch (IOException e) {
+                throw usage("--out " + out + ": cannot make the directory: " + RunFiles.describe(e));
             }
-            return out.toAbsolutePath();
         }
         String name = "jdax-bench-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
         Path cwd = Path.of("").toAbsolutePath();
         Path parent = Files.isWritable(cwd) ? cwd : Path.of("/tmp");
-        Path dir = parent.resolve(name);
-        for (int i = 2; Files.exists(dir); i++) {
-            dir = parent.resolve(name + "-" + i);
-        }
-        return dir;
-    }
-
-    /** Makes the output directory (0700) once there is something to put in it. */
-    private static void createDirectory(Path dir) {
         try {
-            if (!Files.isDirectory(dir)) {
-                Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-            }
+            return newDirectory(files, parent, name);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot create the output directory " + dir + ": " + e, e);
+            throw new UncheckedIOException("cannot make an output directory in " + parent + ": " + RunFiles.describe(e)
+                    + "; name one with --out", e);
         }
     }
 
-    private static void write(Path file, String text) {
-        try {
-            if (!Files.exists(file)) {
-                Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+    /** {@code parent/name}, else {@code name-2}, {@code name-3}, ...: the first that did not exist, made now. */
+    static Path newDirectory(RunFiles files, Path parent, String name) throws IOException {
+        for (int i = 1; ; i++) {
+            try {
+                return files.output(parent.resolve(i == 1 ? name : name + "-" + i));
+            } catch (FileAlreadyExistsException e) {
+                if (i >= 1000) {
+                    throw e;
+                }
             }
-            Files.writeString(file, text, StandardCharsets.UTF_8, StandardOpenOption.TRUNCATE_EXISTING,
-                    StandardOpenOption.WRITE);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + file + ": " + e, e);
         }
+    }
+
+    private CommandLine.ParameterException usage(String message) {
+        return new CommandLine.ParameterException(spec.commandLine(), message);
     }
 
     /** Method ids for --methods. */

@@ -14,7 +14,9 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -75,7 +77,8 @@ final class CrashtestCommand implements Callable<Integer> {
     int seedsPerPoint = 3;
 
     @Option(names = "--scratch", paramLabel = "DIR",
-            description = "Where image files go (default /dev/shm, else the temp directory); removed afterwards.")
+            description = "An existing directory where the run's private directory of image files goes (default "
+                    + "/dev/shm, else the temp directory); removed afterwards, also on Ctrl-C or SIGTERM.")
     Path scratch;
 
     @Option(names = "--json", description = "Print the report as JSON.")
@@ -124,13 +127,26 @@ final class CrashtestCommand implements Callable<Integer> {
         } catch (DaxException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage().substring(e.errno().name().length() + 2));
         }
-        if (scratch != null) {
-            if (!Files.isDirectory(scratch)) {
-                throw new CommandLine.ParameterException(spec.commandLine(), "--scratch " + scratch + " is not a directory");
-            }
-            base = base.withScratch(scratch);
+        if (scratch != null && !Files.isDirectory(scratch)) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--scratch " + scratch + " is not a directory");
         }
         List<Workload> chosen = choose(available());
+        try (RunFiles files = new RunFiles("jdax crashtest")) {
+            // One private directory for the whole run, so a signal's cleanup finds every campaign's images.
+            Path parent = scratch != null ? scratch : base.scratch();
+            Path dir;
+            try {
+                dir = files.scratch(parent, "jdax-crash-");
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot make a scratch directory in " + parent + ": "
+                        + RunFiles.describe(e), e);
+            }
+            return run(chosen, base.withScratch(dir), factory, out, err);
+        }
+    }
+
+    private int run(List<Workload> chosen, Campaign.Config base, DeviceFactory factory, PrintWriter out,
+                    PrintWriter err) {
         Map<String, Tally> tallies = new LinkedHashMap<>();
         chosen.forEach(w -> tallies.put(w.name(), new Tally(w.name())));
 

@@ -17,7 +17,10 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -32,9 +35,11 @@ import java.util.concurrent.Callable;
             "write-back accounting (C4), bad blocks, concurrency, close during I/O (C8) and bad input. Prints pass or",
             "fail per check, the persistence mode the device got and why, and the copy and flush instructions used.",
             "",
-            "Every check writes to the device. A device that holds data (non-zero bytes among 64 sampled pages, a",
-            "filesystem signature, or the marker an earlier jdax run left) is refused unless --destroy-data is",
-            "given; afterwards the device holds test data and that marker."},
+            "Every check writes to the device. A device that holds data is refused unless --destroy-data is given:",
+            "a filesystem, swap, LUKS, LVM2, partition table or ZFS signature at its own offset, a non-zero byte in",
+            "the first or last MiB or among 64 pages sampled, or the marker an earlier jdax run left. Afterwards",
+            "the device holds test data and that marker. The checks' scratch goes in a private directory of the",
+            "temporary directory, removed afterwards, also on Ctrl-C or SIGTERM."},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:every applicable check passed", "1:failure (the reason is printed on stderr)", "2:bad usage",
             "3:a check failed", "4:the device holds data and --destroy-data was not given"})
@@ -66,6 +71,20 @@ final class SelftestCommand implements Callable<Integer> {
         } catch (DaxException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage().substring(e.errno().name().length() + 2));
         }
+        try (RunFiles files = new RunFiles("jdax selftest")) {
+            // The checks' scratch directories go in one of the run's own, removed also on a signal.
+            Path tmp = Path.of(System.getProperty("java.io.tmpdir"));
+            Path scratch;
+            try {
+                scratch = files.scratch(tmp, "jdax-selftest-");
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot make a scratch directory in " + tmp + ": " + RunFiles.describe(e), e);
+            }
+            return run(scheme, scratch, out, err);
+        }
+    }
+
+    private int run(String scheme, Path scratch, PrintWriter out, PrintWriter err) {
         long size;
         PersistenceMode mode;
         String reason;
@@ -80,13 +99,13 @@ final class SelftestCommand implements Callable<Integer> {
                     + " least " + Sizes.format(DriverUnderTest.MIN_SIZE));
         }
         // A fixed device: every check opens the same one (the suite allows any size for that).
-        DriverUnderTest d = DriverUnderTest.of(scheme, (scratch, bytes) -> device).withDeviceSize(
+        DriverUnderTest d = DriverUnderTest.of(scheme, (dir, bytes) -> device).withDeviceSize(
                 Math.min(size, 1L << 20) / DaxDevice.PAGE_SIZE * DaxDevice.PAGE_SIZE);
         Arch arch = Archs.current();
 
         long t0 = System.nanoTime();
         List<Outcome> outcomes = new ArrayList<>();
-        List<DriverConformance.Group> groups = DriverConformance.groups(d);
+        List<DriverConformance.Group> groups = DriverConformance.groups(d, scratch);
         int total = groups.stream().mapToInt(g -> g.checks().size()).sum();
         int n = 0;
         for (DriverConformance.Group g : groups) {
@@ -98,7 +117,7 @@ final class SelftestCommand implements Callable<Integer> {
                 long start = System.nanoTime();
                 Outcome o;
                 try {
-                    DriverConformance.execute(c);
+                    DriverConformance.execute(c, scratch);
                     o = new Outcome(g.contract(), c.name(), "PASS", "", (System.nanoTime() - start) / 1e9);
                 } catch (Throwable t) {
                     String msg = t.getMessage() == null ? t.toString() : t.getMessage();

@@ -3,6 +3,8 @@ package io.jdax.cli;
 import io.jdax.arch.Archs;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.w3c.dom.Document;
 import org.w3c.dom.Element;
 import org.w3c.dom.NodeList;
@@ -39,6 +41,13 @@ class BenchCommandTest {
         return args.toArray(String[]::new);
     }
 
+    /** The same arguments with another --out (each run needs a new output directory). */
+    private static String[] withOut(String[] args, Path out) {
+        String[] a = args.clone();
+        a[List.of(a).indexOf("--out") + 1] = out.toString();
+        return a;
+    }
+
     private static void makeScratch(Path tmp) throws Exception {
         Files.createDirectories(tmp.resolve("scratch"));
     }
@@ -63,7 +72,10 @@ class BenchCommandTest {
     void badOptionsAreUsageErrorsOnOneLine() {
         for (String[] args : List.of(new String[] {"bench", "--sizes", "12Q"}, new String[] {"bench", "--methods", "warp"},
                 new String[] {"bench", "--kinds", "PIPE"}, new String[] {"bench", "--time", "0"},
-                new String[] {"bench", "--sizes", "0"}, new String[] {"bench", "--rounds", "0"})) {
+                new String[] {"bench", "--sizes", "0"}, new String[] {"bench", "--rounds", "0"},
+                new String[] {"bench", "--region", "0"}, new String[] {"bench", "--region", "1"},
+                new String[] {"bench", "--mode", "bogus"}, new String[] {"bench", "--scratch", "/nonexistent"},
+                new String[] {"bench", "--scratch", "/dev/null"})) {
             Cli r = Cli.run(args);
             assertEquals(Jdax.EXIT_USAGE, r.code(), r.toString());
             assertEquals(1, r.errLines().size(), r.toString());
@@ -72,6 +84,11 @@ class BenchCommandTest {
         }
         assertTrue(Cli.run("bench", "--methods", "warp").err().contains("jdax-durable"), "lists the known methods");
         assertTrue(Cli.run("bench", "--sizes", "12Q").err().contains("12Q"));
+        assertTrue(Cli.run("bench", "--region", "1").err().contains("--region must be a positive multiple of 4096"));
+        Cli mode = Cli.run("bench", "--mode", "bogus");
+        assertTrue(mode.err().contains("--mode must be auto or emulated, not 'bogus'") && !mode.err().contains("pmem:"),
+                mode.err());
+        assertTrue(Cli.run("bench", "--scratch", "/nonexistent").err().contains("--scratch /nonexistent is not a directory"));
     }
 
     @Test
@@ -204,51 +221,105 @@ class BenchCommandTest {
                 && refused.err().contains("--destroy-data"), refused.err());
         assertArrayEquals(content, Files.readAllBytes(img), "not a byte written");
 
-        String[] destroy = Stream.concat(Stream.of(args), Stream.of("--destroy-data")).toArray(String[]::new);
+        String[] destroy = Stream.concat(Stream.of(withOut(args, tmp.resolve("out2"))), Stream.of("--destroy-data"))
+                .toArray(String[]::new);
         Cli ran = Cli.run(destroy);
         assertEquals(0, ran.code(), ran.toString());
         assertTrue(new String(Files.readAllBytes(img), 0, 40, StandardCharsets.ISO_8859_1).startsWith("jdax-scratch:"),
                 "the run leaves its marker");
 
-        Cli again = Cli.run(args);
+        assertFalse(Files.exists(tmp.resolve("out")), "the refused run removed its empty output directory");
+        Cli again = Cli.run(withOut(args, tmp.resolve("out3")));
         assertEquals(Jdax.EXIT_REFUSED, again.code(), again.toString());
         assertTrue(again.err().contains("test data of an earlier jdax run, written by jdax bench at "), again.err());
     }
 
     @Test
-    void ctrlCRemovesTheEmulatedDevice(@TempDir Path tmp) throws Exception {
+    void aRealBtrfsFilesystemIsRefusedAndStillChecksCleanAfterwards(@TempDir Path tmp) throws Exception {
         makeScratch(tmp);
-        String java = ProcessHandle.current().info().command().orElse("java");
-        Process p = new ProcessBuilder(java, "--enable-native-access=ALL-UNNAMED", "-cp",
-                System.getProperty("java.class.path"), Jdax.class.getName(), "bench", "--time", "60", "--libpmem", "none",
-                "--scratch", tmp.resolve("scratch").toString(), "--out", tmp.resolve("out").toString())
-                .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-        try {
-            CompletableFuture<String> started = CompletableFuture.supplyAsync(() -> {
-                try (BufferedReader err = new BufferedReader(new InputStreamReader(p.getErrorStream(), StandardCharsets.UTF_8))) {
-                    StringBuilder seen = new StringBuilder();
-                    for (String line = err.readLine(); line != null; line = err.readLine()) {
-                        seen.append(line).append('\n');
-                        if (line.startsWith("bench: emulated pmem in ")) {
-                            CompletableFuture.runAsync(() -> err.lines().forEach(l -> { })); // keep draining
-                            return line;
-                        }
-                    }
-                    return "ended before starting:\n" + seen;
-                } catch (java.io.IOException e) {
-                    return e.toString();
-                }
-            });
-            String line = started.get(60, TimeUnit.SECONDS);
-            assertTrue(line.startsWith("bench: emulated pmem in "), line);
+        String mkfs = Images.tool("mkfs.btrfs", "btrfs-progs");
+        String btrfs = Images.tool("btrfs", "btrfs-progs");
+        Path img = Images.sparse(tmp.resolve("btrfs.img"), 1L << 30);
+        Images.run(mkfs, "-q", img.toString());
+        Cli r = Cli.run(tiny(tmp, "--device", "pmem:" + img, "--methods", "jdax-durable", "--kinds", "USER"));
+        assertEquals(Jdax.EXIT_REFUSED, r.code(), r.toString());
+        assertEquals(1, r.errLines().size(), r.toString());
+        assertTrue(r.err().contains("holds data (a btrfs filesystem signature at byte 65600)"), r.err());
+        Images.run(btrfs, "check", "--readonly", img.toString());
+    }
+
+    @ParameterizedTest(name = "SIG{0}")
+    @ValueSource(strings = {"TERM", "INT"})
+    void aSignalRemovesTheEmulatedDeviceAndTheEmptyOutputDirectory(String signal, @TempDir Path tmp) throws Exception {
+        ChildJdax.assumeDeliverable(signal);
+        makeScratch(tmp);
+        Path out = tmp.resolve("out");
+        try (ChildJdax p = ChildJdax.start(List.of(), "bench", "--time", "60", "--libpmem", "none",
+                "--scratch", tmp.resolve("scratch").toString(), "--out", out.toString())) {
+            p.await(l -> l.startsWith("bench: emulated pmem in "), 60);
             assertEquals(1, children(tmp.resolve("scratch")), "the device directory exists while it runs");
-            Process kill = new ProcessBuilder("kill", "-INT", Long.toString(p.pid())).inheritIO().start();
-            assertEquals(0, kill.waitFor());
-            assertTrue(p.waitFor(30, TimeUnit.SECONDS), "exits on SIGINT");
-            assertEquals(130, p.exitValue(), "128 + SIGINT");
+            assertTrue(Files.isDirectory(out), "the output directory is made when the run starts");
+            assertEquals(ChildJdax.exitCodeOf(signal), p.signal(signal), "128 + the signal's number");
             assertEquals(0, children(tmp.resolve("scratch")), "the shutdown hook removed the device directory");
-        } finally {
-            p.destroyForcibly();
+            assertFalse(Files.exists(out), "and the output directory, empty: " + p.stderr());
+            assertTrue(p.stderr().contains("jdax bench: stopped before the end; removed " + out), p.stderr());
         }
+    }
+
+    @Test
+    void anOutputDirectoryThatExistsIsRefusedAndNothingIsWrittenThroughIt(@TempDir Path tmp) throws Exception {
+        makeScratch(tmp);
+        // Another user made the directory first, results.csv a symlink to a file of the runner's.
+        Path victim = Files.writeString(tmp.resolve("victim"), "precious\n");
+        Path planted = Files.createDirectory(tmp.resolve("out"));
+        Files.createSymbolicLink(planted.resolve("results.csv"), victim);
+        Cli r = Cli.run(tiny(tmp, "--methods", "jdax-durable", "--kinds", "USER", "--sizes", "4K"));
+        assertEquals(Jdax.EXIT_USAGE, r.code(), r.toString());
+        assertEquals(1, r.errLines().size(), r.toString());
+        assertTrue(r.err().startsWith("jdax bench: --out " + planted + " exists"), r.err());
+        assertEquals("precious\n", Files.readString(victim));
+    }
+
+    @Test
+    void aDirectoryPlantedWhileItRunsIsNeverWrittenThrough(@TempDir Path tmp) throws Exception {
+        makeScratch(tmp);
+        Path victim = Files.writeString(tmp.resolve("victim"), "precious\n");
+        Path out = tmp.resolve("out");
+        List<String> planted = new java.util.ArrayList<>();
+        // Once the run has named its directory, another user tries to make it first and plant a
+        // symlink in it. The run made it at the start, so only the owner (here: root) gets that far.
+        Cli r = Cli.run(line -> {
+            if (line.contains("results to " + out)) {
+                try {
+                    if (!Files.exists(out)) {
+                        Files.createDirectory(out);
+                        planted.add("directory");
+                    }
+                    Files.createSymbolicLink(out.resolve("results.csv"), victim);
+                    planted.add("symlink");
+                } catch (java.io.IOException e) {
+                    planted.add(e.toString());
+                }
+            }
+        }, tiny(tmp, "--methods", "jdax-durable", "--kinds", "USER", "--sizes", "4K"));
+        assertEquals("precious\n", Files.readString(victim), "the victim is untouched: " + planted + "\n" + r);
+        assertFalse(planted.contains("directory"), "the directory existed before the run measured: " + planted + r);
+        assertEquals(Jdax.EXIT_FAILURE, r.code(), r.toString());
+        assertTrue(r.errLines().getLast().contains("cannot write " + out.resolve("results.csv") + ": it exists already"),
+                r.err());
+    }
+
+    @Test
+    void theDefaultNameNeverReusesADirectory(@TempDir Path tmp) throws Exception {
+        Path planted = Files.createDirectory(tmp.resolve("jdax-bench-x"));
+        Files.createSymbolicLink(planted.resolve("results.csv"), tmp.resolve("victim"));
+        try (RunFiles files = new RunFiles("test")) {
+            Path dir = BenchCommand.newDirectory(files, tmp, "jdax-bench-x");
+            assertEquals(tmp.resolve("jdax-bench-x-2"), dir);
+            assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(dir)));
+            RunFiles.writeNew(dir.resolve("results.csv"), "x");
+        }
+        assertTrue(Files.isDirectory(tmp.resolve("jdax-bench-x-2")), "with a file in it, it stays");
+        assertFalse(Files.exists(tmp.resolve("victim")), "nothing written through the planted symlink");
     }
 }

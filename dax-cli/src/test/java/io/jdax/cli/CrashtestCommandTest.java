@@ -2,6 +2,8 @@ package io.jdax.cli;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -135,5 +137,30 @@ class CrashtestCommandTest {
             assertEquals(1, r.errLines().size(), r.toString());
         }
         assertTrue(Cli.run(args(tmp, "--workloads", "nope")).err().contains("sequential-append"), "lists the known ones");
+    }
+
+    @ParameterizedTest(name = "SIG{0}")
+    @ValueSource(strings = {"TERM", "INT"})
+    void aSignalRemovesEveryImageDirectory(String signal, @TempDir Path tmp) throws Exception {
+        ChildJdax.assumeDeliverable(signal);
+        Path scratch = Files.createDirectory(tmp.resolve("scratch"));
+        try (ChildJdax p = ChildJdax.start(List.of(), "crashtest", "--time", "120", "--scratch", scratch.toString())) {
+            p.await(l -> l.startsWith("crashtest: round 1 "), 120);
+            assertEquals(ChildJdax.exitCodeOf(signal), p.signal(signal), "128 + the signal's number");
+            try (Stream<Path> left = Files.list(scratch)) {
+                assertEquals(List.of(), left.toList(), "nothing left behind; stderr:\n" + p.stderr());
+            }
+            assertTrue(p.stderr().contains("jdax crashtest: stopped before the end; removed " + scratch.resolve("jdax-crash-")),
+                    p.stderr());
+        }
+    }
+
+    @Test
+    void aRunLeavesNothingInItsScratchDirectory(@TempDir Path tmp) throws Exception {
+        Cli r = Cli.run(args(tmp, "--workloads", "sequential-append"));
+        assertEquals(0, r.code(), r.toString());
+        try (Stream<Path> left = Files.list(tmp)) {
+            assertEquals(List.of(), left.toList());
+        }
     }
 }

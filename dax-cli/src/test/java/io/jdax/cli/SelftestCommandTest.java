@@ -2,6 +2,8 @@ package io.jdax.cli;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -10,6 +12,7 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -86,6 +89,20 @@ class SelftestCommandTest {
     }
 
     @Test
+    void aRealBtrfsFilesystemIsRefusedAndStillChecksCleanAfterwards(@TempDir Path tmp) throws Exception {
+        // The superblock sits at 64 KiB; page 0 and every sampled page of 1 GiB are zero.
+        String mkfs = Images.tool("mkfs.btrfs", "btrfs-progs");
+        String btrfs = Images.tool("btrfs", "btrfs-progs");
+        Path img = Images.sparse(tmp.resolve("btrfs.img"), 1L << 30);
+        Images.run(mkfs, "-q", img.toString());
+        Cli r = Cli.run("selftest", "--device", "pmem:" + img);
+        assertEquals(Jdax.EXIT_REFUSED, r.code(), r.toString());
+        assertEquals(1, r.errLines().size(), r.toString());
+        assertTrue(r.err().contains("holds data (a btrfs filesystem signature at byte 65600)"), r.err());
+        Images.run(btrfs, "check", "--readonly", img.toString());
+    }
+
+    @Test
     void usageErrors() {
         Cli missing = Cli.run("selftest");
         assertEquals(Jdax.EXIT_USAGE, missing.code(), missing.toString());
@@ -96,5 +113,20 @@ class SelftestCommandTest {
         Cli small = Cli.run("selftest", "--device", "brd:s?size=64K");
         assertEquals(Jdax.EXIT_FAILURE, small.code(), small.toString());
         assertTrue(small.err().contains("at least 256 KiB"), small.err());
+    }
+
+    @ParameterizedTest(name = "SIG{0}")
+    @ValueSource(strings = {"TERM", "INT"})
+    void aSignalRemovesTheChecksScratchDirectories(String signal, @TempDir Path tmp) throws Exception {
+        ChildJdax.assumeDeliverable(signal);
+        Path javaTmp = Files.createDirectory(tmp.resolve("java-tmp"));
+        try (ChildJdax p = ChildJdax.start(List.of("-Djava.io.tmpdir=" + javaTmp), "selftest", "--device",
+                "pmem:" + tmp.resolve("dev.img") + "?size=4M&create=true")) {
+            p.await(l -> l.startsWith("selftest: [2/"), 60);
+            assertEquals(ChildJdax.exitCodeOf(signal), p.signal(signal), "128 + the signal's number");
+            try (Stream<Path> left = Files.list(javaTmp)) {
+                assertEquals(List.of(), left.toList(), "nothing left behind; stderr:\n" + p.stderr());
+            }
+        }
     }
 }

@@ -20,7 +20,7 @@ import java.util.Set;
  *
  * <h2>Spec</h2>
  * <pre>
- * pmem:PATH[?size=SIZE][&amp;create=true][&amp;sparse=true][&amp;mode=auto|cpu_cache|page_cache|volatile|emulated]
+ * pmem:PATH[?size=SIZE][&amp;create=true][&amp;shared=true][&amp;sparse=true][&amp;mode=auto|cpu_cache|page_cache|volatile|emulated]
  * </pre>
  * <ul>
  *   <li>{@code PATH} a regular file, or a device DAX character device ({@code /dev/daxX.Y}).</li>
@@ -30,7 +30,13 @@ import java.util.Set;
  *   <li>{@value #PARAM_CREATE}: create the file if it does not exist: mode 0600, all its blocks
  *       allocated ({@code fallocate}) before it is mapped, so a filesystem without room for it is
  *       ENOSPC here (EOPNOTSUPP where the filesystem cannot allocate ahead), and the file is
- *       deleted again. Default false.</li>
+ *       deleted again. A file that exists already is opened only if it belongs to this process's
+ *       user and neither group nor others may write it (nor is it a symbolic link of another
+ *       user's): otherwise someone who made it first could read or change all that is written
+ *       (EACCES). Default false.</li>
+ *   <li>{@value #PARAM_SHARED}: with {@code create=true}, open an existing file all the same: one
+ *       shared with other users on purpose. Default false; without {@code create=true} the
+ *       file must exist and is opened whoever owns it, as the spec names it.</li>
  *   <li>An existing file with holes has them allocated when it is opened (its data stays as it
  *       is), or is refused with the reason (ENOSPC, EOPNOTSUPP, ...).</li>
  *   <li>{@value #PARAM_SPARSE}: skip that allocation (and the free-space check at creation), for
@@ -67,6 +73,8 @@ public final class PmemDriver implements DaxDriver {
     public static final String PARAM_CREATE = "create";
     /** Spec parameter: map a file with its holes, without allocating them, {@code sparse=true}. */
     public static final String PARAM_SPARSE = "sparse";
+    /** Spec parameter: with create, open an existing file others own or may write too, {@code shared=true}. */
+    public static final String PARAM_SHARED = "shared";
     /** Spec parameter: the persistence wanted, {@code mode=auto|cpu_cache|page_cache|volatile|emulated}. */
     public static final String PARAM_MODE = "mode";
     /**
@@ -97,25 +105,26 @@ public final class PmemDriver implements DaxDriver {
     @Override
     public String description() {
         return "persistent memory from a file, a DAX filesystem or device DAX: "
-                + "pmem:PATH?size=1G&create=true[&sparse=true]&mode=auto|cpu_cache|page_cache|volatile|emulated (-D"
+                + "pmem:PATH?size=1G&create=true[&shared=true][&sparse=true]&mode=auto|cpu_cache|page_cache|volatile|emulated (-D"
                 + MODE_PROPERTY + ")";
     }
 
     @Override
     public DaxDevice open(DeviceSpec spec, Arch arch) {
         Objects.requireNonNull(arch, "arch");
-        spec.requireKnownParams(Set.of(PARAM_SIZE, PARAM_CREATE, PARAM_SPARSE, PARAM_MODE));
+        spec.requireKnownParams(Set.of(PARAM_SIZE, PARAM_CREATE, PARAM_SPARSE, PARAM_SHARED, PARAM_MODE));
         OptionalLong size = spec.size(PARAM_SIZE);
         if (size.isPresent()) {
             PmemFile.checkSize(spec, size.getAsLong());
         }
         boolean create = spec.flag(PARAM_CREATE, false);
         boolean sparse = spec.flag(PARAM_SPARSE, false);
+        boolean shared = spec.flag(PARAM_SHARED, false);
         RequestedMode mode = RequestedMode.of(spec);
         Path path = path(spec);
         Mapping m = isCharDevice(path)
                 ? DevDax.open(spec, path, size, create, mode, arch, platform)
-                : PmemFile.open(spec, path, size, create, sparse, mode, arch, platform);
+                : PmemFile.open(spec, path, size, create, sparse, shared, mode, arch, platform);
         return PmemDevice.open(m, spec, arch, platform);
     }
 

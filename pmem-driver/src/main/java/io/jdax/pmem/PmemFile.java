@@ -20,6 +20,7 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileStore;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -31,7 +32,8 @@ import java.util.OptionalLong;
 import java.util.Set;
 
 /**
- * Opens a regular file as a device: creates it if asked (0600), checks its size, gives it all its
+ * Opens a regular file as a device: creates it if asked (0600; an existing one only if it is the
+ * caller's and nobody else may write it, unless {@code shared=true}), checks its size, gives it all its
  * blocks unless it is meant to be sparse ({@link FileSpace}, C8), and maps it with MAP_SYNC when
  * that can be made durable, else as a plain shared mapping (C7). Whatever fails leaves nothing
  * behind that this call created.
@@ -45,14 +47,17 @@ final class PmemFile {
     }
 
     static Mapping open(DeviceSpec spec, Path path, OptionalLong size, boolean create, boolean sparse,
-                        RequestedMode mode, Arch arch, Platform platform) {
+                        boolean shared, RequestedMode mode, Arch arch, Platform platform) {
         String name = path.toString();
         if (Files.isDirectory(path)) {
             throw new DaxException(Errno.EISDIR, "pmem " + name + " is a directory: give a file");
         }
         boolean created = false;
-        if (!Files.exists(path)) {
+        if (!Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
             created = create(spec, path, size, create, sparse);
+        }
+        if (create && !created && !shared) {
+            requireOwn(path);
         }
         try {
             return map(spec, path, size, created, sparse, mode, arch, platform);
@@ -132,6 +137,53 @@ final class PmemFile {
             }
         }
         return true;
+    }
+
+    /**
+     * With {@code create=true} the caller means a file of its own: one that another user made first
+     * (in /tmp, /dev/shm, a shared mount), or may write, could read or change everything written
+     * to it. In a sticky directory nobody else can swap the caller's own file after this check.
+     */
+    private static void requireOwn(Path path) {
+        String name = path.toString();
+        String fix = ": create=true opens an existing file only if it is this user's and neither group nor others "
+                + "may write it; remove it, or add shared=true to use it as it is";
+        int me = effectiveUid();
+        try {
+            int linkOwner = (Integer) Files.getAttribute(path, "unix:uid", LinkOption.NOFOLLOW_LINKS);
+            if (Files.isSymbolicLink(path) && linkOwner != me) {
+                throw new DaxException(Errno.EACCES, "pmem " + name + " is a symbolic link of uid " + linkOwner
+                        + ", not of this process (uid " + me + ")" + fix);
+            }
+            int owner = (Integer) Files.getAttribute(path, "unix:uid");
+            int mode = (Integer) Files.getAttribute(path, "unix:mode") & 07777;
+            if (owner != me) {
+                throw new DaxException(Errno.EACCES, "pmem " + name + " already exists and belongs to uid " + owner
+                        + ", not to this process (uid " + me + ")" + fix);
+            }
+            if ((mode & 0022) != 0) {
+                throw new DaxException(Errno.EACCES, "pmem " + name + " already exists and group or others may write"
+                        + " it (mode 0" + Integer.toOctalString(mode) + ")" + fix);
+            }
+        } catch (NoSuchFileException e) {
+            throw new DaxException(Errno.ENOENT, "pmem " + name + " vanished while being opened", e);
+        } catch (IOException | UnsupportedOperationException e) {
+            throw new DaxException(Errno.EIO, "cannot check who owns pmem " + name + ": " + e, e);
+        }
+    }
+
+    /** The effective uid, from {@code /proc/self/status} ("Uid: real effective saved fs"). */
+    private static int effectiveUid() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("Uid:")) {
+                    return Integer.parseInt(line.substring(4).strip().split("\\s+")[1]);
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            throw new DaxException(Errno.EIO, "cannot read this process's uid from /proc/self/status: " + e, e);
+        }
+        throw new DaxException(Errno.EIO, "no Uid line in /proc/self/status");
     }
 
     private static Mapping map(DeviceSpec spec, Path path, OptionalLong size, boolean created, boolean sparse,

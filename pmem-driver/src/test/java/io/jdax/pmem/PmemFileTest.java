@@ -20,6 +20,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
@@ -298,11 +299,64 @@ class PmemFileTest {
     @Test
     void badParametersAreClearErrors() {
         refused(fx.spec("x", "sise=1M"), Errno.EINVAL, "unknown parameter 'sise'",
-                "(known: create, mode, size, sparse)");
+                "(known: create, mode, shared, size, sparse)");
+        refused(fx.spec("x", "size=1M&create=true&shared=maybe"), Errno.EINVAL, "'shared' must be true or false");
         refused(fx.spec("x", "size=1M&create=maybe"), Errno.EINVAL, "'create' must be true or false");
         refused(fx.spec("x", "size=1M&create=true&sparse=maybe"), Errno.EINVAL, "'sparse' must be true or false");
         refused(fx.spec("x", "size=1M&create=true&mode=fast"), Errno.EINVAL, "'mode' is 'fast'",
                 "auto, cpu_cache, page_cache, volatile or emulated");
+    }
+
+    /** A file as another process would leave it: 1 MiB of one byte, the given mode. */
+    private Path planted(String name, String mode) throws IOException {
+        Path f = fx.dir.resolve(name);
+        byte[] bytes = new byte[(int) MIB];
+        java.util.Arrays.fill(bytes, (byte) 0x55);
+        Files.write(f, bytes);
+        Files.setPosixFilePermissions(f, PosixFilePermissions.fromString(mode));
+        return f;
+    }
+
+    @Test
+    void createRefusesAnExistingFileOthersMayWriteUnlessSharedIsSaid() throws IOException {
+        Path f = planted("ww", "rw-rw-rw-");
+        DaxException e = refused(fx.spec("ww", "size=1M&create=true"), Errno.EACCES, "mode 0666",
+                "group or others may write it", "shared=true");
+        assertFalse(e.getMessage().contains("\n"), "one line");
+        planted("gw", "rw-rw----");
+        refused(fx.spec("gw", "size=1M&create=true"), Errno.EACCES, "mode 0660");
+        assertEquals(0x55, Files.readAllBytes(f)[0], "not a byte written");
+
+        // Said explicitly, or without create=true (the user names a file that exists), it opens.
+        assertEquals(MIB, fx.open(fx.spec("ww", "size=1M&create=true&shared=true"), new PortableArch()).size());
+        assertEquals(MIB, fx.open(fx.spec("gw", "size=1M"), new PortableArch()).size());
+        // The caller's own file, readable by others but writable by none, is its own to reopen.
+        planted("mine", "rw-r--r--");
+        assertEquals(MIB, fx.open(fx.spec("mine", "size=1M&create=true"), new PortableArch()).size());
+    }
+
+    @Test
+    void createRefusesAnotherUsersFileAndTheirSymlinkToOneOfOurs() throws Exception {
+        int uid = (Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid");
+        assumeTrue(uid == 0, "making a file another user owns needs root and this runs as uid " + uid
+                + ": skipped (CI runs as root, where it is not)");
+        // As another user would: nobody's file, mode 0600, the right size. Root could read it anyway;
+        // the point is that its owner can read what is written.
+        Path f = planted("theirs", "rw-------");
+        Files.setAttribute(f, "unix:uid", 65534);
+        DaxException e = refused(fx.spec("theirs", "size=1M&create=true"), Errno.EACCES, "belongs to uid 65534",
+                "not to this process (uid 0)", "shared=true");
+        assertFalse(e.getMessage().contains("\n"), "one line");
+        assertEquals(0x55, Files.readAllBytes(f)[0], "not a byte written");
+        assertEquals(MIB, fx.open(fx.spec("theirs", "size=1M&create=true&shared=true"), new PortableArch()).size());
+
+        // A symlink another user planted, to a file of the caller's: never followed for create=true.
+        Path mine = planted("target", "rw-------");
+        Path link = fx.dir.resolve("link");
+        Files.createSymbolicLink(link, mine);
+        Files.setAttribute(link, "unix:uid", 65534, LinkOption.NOFOLLOW_LINKS); // lchown
+        refused(fx.spec("link", "size=1M&create=true"), Errno.EACCES, "symbolic link", "uid 65534");
+        assertEquals(0x55, Files.readAllBytes(mine)[0], "not a byte written");
     }
 
     @Test

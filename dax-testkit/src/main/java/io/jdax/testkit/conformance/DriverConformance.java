@@ -114,7 +114,15 @@ public final class DriverConformance {
      * what the driver claims.
      */
     public static List<Group> groups(DriverUnderTest d) {
-        Claims c = withScratch(scratch -> {
+        return groups(d, null);
+    }
+
+    /**
+     * {@link #groups(DriverUnderTest)}, with the scratch directory of the device opened to learn
+     * the driver's claims made in {@code scratchParent} (null: the JVM's temporary directory).
+     */
+    public static List<Group> groups(DriverUnderTest d, Path scratchParent) {
+        Claims c = withScratch(scratchParent, scratch -> {
             try (DaxDevice dev = DaxDevices.open(d.specs().newDevice(scratch, d.deviceSize()), d.arch().get())) {
                 return new Claims(dev.persistence(), dev.hasZeroPageRange(), dev.hasRecoveryWrite(),
                         dev.badBlocks().isPresent());
@@ -195,7 +203,16 @@ public final class DriverConformance {
 
     /** Runs one check in a fresh scratch directory, deleted afterwards. */
     public static void execute(ConformanceCheck check) throws Exception {
-        withScratch(scratch -> {
+        execute(check, null);
+    }
+
+    /**
+     * Runs one check in a fresh scratch directory made in {@code scratchParent} (null: the JVM's
+     * temporary directory), deleted afterwards. A caller that may be stopped by a signal gives a
+     * parent of its own and removes it then.
+     */
+    public static void execute(ConformanceCheck check, Path scratchParent) throws Exception {
+        withScratch(scratchParent, scratch -> {
             check.body().run(scratch);
             return null;
         });
@@ -207,11 +224,11 @@ public final class DriverConformance {
         T run(Path scratch) throws Exception;
     }
 
-    private static <T> T withScratch(Scratched<T> body) {
+    private static <T> T withScratch(Path parent, Scratched<T> body) {
         Path dir;
         try {
-            dir = Files.createTempDirectory("jdax-conformance-",
-                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            dir = Files.createTempDirectory(parent != null ? parent : Path.of(System.getProperty("java.io.tmpdir")),
+                    "jdax-conformance-", PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         } catch (IOException e) {
             throw new DaxException(Errno.EIO, "cannot create a scratch directory: " + e, e);
         }
