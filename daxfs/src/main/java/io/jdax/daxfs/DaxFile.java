@@ -5,6 +5,7 @@ import io.jdax.dax.DaxException;
 import io.jdax.dax.Errno;
 import io.jdax.daxfs.fault.Fault;
 import io.jdax.fsdax.DaxMapping;
+import io.jdax.fsdax.ExtentMap.Extent;
 import io.jdax.fsdax.Inode;
 import io.jdax.fsdax.Iomap;
 import io.jdax.fsdax.IomapFlag;
@@ -13,7 +14,6 @@ import io.jdax.uio.IovIter;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.locks.Lock;
@@ -74,24 +74,8 @@ public final class DaxFile implements Inode {
     public List<Iomap> fiemap() {
         return shared(() -> {
             List<Iomap> out = new ArrayList<>();
-            long start = -1;
-            long first = 0;
-            long n = 0;
-            for (Map.Entry<Long, Long> e : d.map.entries.entrySet()) {
-                long raw = e.getValue();
-                if (n > 0 && e.getKey() == start + n && raw == first + n) {
-                    n++;
-                    continue;
-                }
-                if (n > 0) {
-                    out.add(extent(start, first, n, false));
-                }
-                start = e.getKey();
-                first = raw;
-                n = 1;
-            }
-            if (n > 0) {
-                out.add(extent(start, first, n, false));
+            for (Extent e : d.map.extents()) {
+                out.add(iomap(e.start(), e, e.count(), false));
             }
             return out;
         });
@@ -204,7 +188,9 @@ public final class DaxFile implements Inode {
                     BlockMap.Meta meta = fs.meta(tx, d);
                     fs.dirtyInode(tx, d);
                     for (long fb = first; fb < last; fb++) {
-                        if (d.map.entries.containsKey(fb)) {
+                        Extent e = d.map.lookup(fb);
+                        if (e != null) {
+                            fb = e.end() - 1; // mapped already: on to the hole after the run
                             continue;
                         }
                         if (fs.full(tx, fs.setCost(d, fb))) { // commit what is mapped so far, inside the file
@@ -308,7 +294,8 @@ public final class DaxFile implements Inode {
         }
         long last = Math.min(Math.ceilDiv(pos + length, BLOCK_SIZE), BlockMap.MAX_BLOCKS);
         String what = this + ": a write of " + length + " bytes at " + pos;
-        if (write) {
+        Extent head = d.map.lookup(first);
+        if (write && (head == null || head.end() < last)) {
             long holes = holes(first, last);
             if (holes > 0) {
                 // Space for the whole rest of the write, checked before a block is taken or a
@@ -316,21 +303,13 @@ public final class DaxFile implements Inode {
                 fs.alloc.require(holes + d.map.nodesNeeded(first, last), what);
             }
         }
-        Long raw = d.map.entries.get(first);
-        if (raw != null) {
-            long n = 1;
-            while (first + n < last) {
-                Long next = d.map.entries.get(first + n);
-                if (next == null || next != raw + n) {
-                    break;
-                }
-                n++;
-            }
-            // A write converts unwritten blocks; they hold whatever the device held, so they are new to it.
-            return extent(first, raw, n, write);
+        if (head != null) {
+            // One lookup answers the whole run. A write converts unwritten blocks; they hold
+            // whatever the device held, so they are new to it.
+            return iomap(first, head, Math.min(head.end(), last) - first, write);
         }
-        Long next = d.map.entries.higherKey(first);
-        long holeEnd = next == null ? last : Math.min(next, last);
+        Extent next = d.map.ceiling(first);
+        long holeEnd = next == null ? last : Math.min(next.start(), last);
         if (!write) {
             return new Iomap.Hole(first * BLOCK_SIZE, (holeEnd - first) * BLOCK_SIZE);
         }
@@ -358,7 +337,7 @@ public final class DaxFile implements Inode {
         promise = 0;
         long now = DaxFs.now();
         long writeEnd = pos + written;
-        if (iomap instanceof Iomap.Mapped m && (m.isNew() || d.map.entries.get(m.offset() / BLOCK_SIZE) == null)) {
+        if (iomap instanceof Iomap.Mapped m && (m.isNew() || d.map.lookup(m.offset() / BLOCK_SIZE) == null)) {
             long firstBlock = m.offset() / BLOCK_SIZE;
             long firstDev = m.addr() / BLOCK_SIZE;
             long count = m.length() / BLOCK_SIZE;
@@ -366,7 +345,7 @@ public final class DaxFile implements Inode {
             if (committedEnd <= firstBlock) { // nothing stored: the fresh blocks go back, no transaction
                 fs.alloc.unpromise(promised);
                 for (long i = 0; i < count; i++) {
-                    if (!d.map.entries.containsKey(firstBlock + i)) {
+                    if (d.map.lookup(firstBlock + i) == null) {
                         fs.alloc.unbusy(firstDev + i);
                     }
                 }
@@ -378,10 +357,10 @@ public final class DaxFile implements Inode {
                 for (long i = 0; i < count; i++) {
                     long fb = firstBlock + i;
                     long dev = firstDev + i;
-                    Long cur = d.map.entries.get(fb);
-                    if (cur != null && (cur & BlockMap.ADDR_MASK) != dev) {
+                    Extent cur = d.map.lookup(fb);
+                    if (cur != null && cur.devOf(fb) != dev) {
                         throw new DaxException(Errno.EUCLEAN, this + ": file block " + fb + " is at device block "
-                                + (cur & BlockMap.ADDR_MASK) + ", the extent says " + dev);
+                                + cur.devOf(fb) + ", the extent says " + dev);
                     }
                     if (fb < committedEnd) {
                         if (fs.full(tx, fs.setCost(d, fb))) { // commit the blocks so far, inside the file
@@ -436,11 +415,12 @@ public final class DaxFile implements Inode {
         }
     }
 
-    private Iomap extent(long firstBlock, long raw, long n, boolean write) {
+    /** The iomap of {@code n} blocks of run {@code e} from file block {@code firstBlock}. */
+    private Iomap iomap(long firstBlock, Extent e, long n, boolean write) {
         long offset = firstBlock * BLOCK_SIZE;
         long length = n * BLOCK_SIZE;
-        long addr = (raw & BlockMap.ADDR_MASK) * BLOCK_SIZE;
-        if ((raw & BlockMap.UNWRITTEN) == 0) {
+        long addr = e.devOf(firstBlock) * BLOCK_SIZE;
+        if (!e.unwritten()) {
             return new Iomap.Mapped(offset, length, fs.device(), addr, false);
         }
         return write ? new Iomap.Mapped(offset, length, fs.device(), addr, true)
@@ -449,7 +429,7 @@ public final class DaxFile implements Inode {
 
     /** Blocks of {@code [first, last)} not mapped. */
     private long holes(long first, long last) {
-        return (last - first) - d.map.entries.subMap(first, last).size();
+        return (last - first) - d.map.mapped(first, last);
     }
 
     private void checkRange(String what, long pos, long length) {

@@ -6,6 +6,7 @@ import io.jdax.dax.Errno;
 import io.jdax.daxfs.fault.Fault;
 import io.jdax.daxfs.fault.FaultInjection;
 import io.jdax.fsdax.DaxIomap;
+import io.jdax.fsdax.ExtentMap.Extent;
 import io.jdax.fsdax.Iomap;
 import io.jdax.fsdax.IomapFlag;
 import io.jdax.fsdax.IomapOps;
@@ -188,7 +189,7 @@ public final class DaxFs implements IomapOps<DaxFile>, AutoCloseable {
             InodeData d = f.d;
             if (d.isOrphan()) {
                 transact(0, tx -> release(tx, f));
-            } else if (d.map.entries.ceilingKey(Math.ceilDiv(d.size, BLOCK_SIZE)) != null) {
+            } else if (d.map.ceiling(Math.ceilDiv(d.size, BLOCK_SIZE)) != null) {
                 transact(0, tx -> {
                     dirtyInode(tx, d);
                     freeBlocks(tx, d, Math.ceilDiv(d.size, BLOCK_SIZE), Long.MAX_VALUE);
@@ -619,13 +620,14 @@ public final class DaxFs implements IomapOps<DaxFile>, AutoCloseable {
 
     /** Unmaps and frees the blocks of {@code [from, to)} of a file, committing along the way when the transaction fills. */
     void freeBlocks(Tx tx, InodeData d, long from, long to) {
-        List<Long> blocks = new ArrayList<>(d.map.entries.subMap(from, to).keySet());
         BlockMap.Meta meta = meta(tx, d);
         int cost = clearCost();
-        for (long fb : blocks) {
-            room(tx, d, cost);
-            long raw = d.map.clear(fb, meta);
-            alloc.free(raw & BlockMap.ADDR_MASK, tx);
+        for (Extent p : d.map.pieces(from, to)) { // a copy: the loop clears what it walks
+            for (long fb = p.start(); fb < p.end(); fb++) {
+                room(tx, d, cost);
+                d.map.clear(fb, meta);
+                alloc.free(p.devOf(fb), tx);
+            }
         }
         dirtyInode(tx, d);
     }
