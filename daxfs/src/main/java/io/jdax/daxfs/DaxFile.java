@@ -176,7 +176,7 @@ public final class DaxFile implements Inode {
             long last = Math.ceilDiv(end, BLOCK_SIZE);
             long holes = holes(first, last);
             long need = holes + d.map.nodesNeeded(first, last);
-            fs.alloc.promise(need, this + ": fallocate of " + length + " bytes at " + pos);
+            fs.alloc.promise(need, () -> this + ": fallocate of " + length + " bytes at " + pos);
             boolean promised = true;
             try {
                 if (end > d.size) {
@@ -293,14 +293,13 @@ public final class DaxFile implements Inode {
             return new Iomap.Hole(pos, length); // past any block a file can have
         }
         long last = Math.min(Math.ceilDiv(pos + length, BLOCK_SIZE), BlockMap.MAX_BLOCKS);
-        String what = this + ": a write of " + length + " bytes at " + pos;
         Extent head = d.map.lookup(first);
         if (write && (head == null || head.end() < last)) {
             long holes = holes(first, last);
             if (holes > 0) {
                 // Space for the whole rest of the write, checked before a block is taken or a
                 // byte copied: ENOSPC leaves nothing half-written.
-                fs.alloc.require(holes + d.map.nodesNeeded(first, last), what);
+                fs.alloc.require(holes + d.map.nodesNeeded(first, last), () -> writeOf(length, pos));
             }
         }
         if (head != null) {
@@ -313,10 +312,10 @@ public final class DaxFile implements Inode {
         if (!write) {
             return new Iomap.Hole(first * BLOCK_SIZE, (holeEnd - first) * BLOCK_SIZE);
         }
-        Allocator.Run run = fs.alloc.allocate(holeEnd - first, what);
+        Allocator.Run run = fs.alloc.allocate(holeEnd - first, () -> writeOf(length, pos));
         long nodes = d.map.nodesNeeded(first, first + run.count());
         try {
-            fs.alloc.promise(nodes, what);
+            fs.alloc.promise(nodes, () -> writeOf(length, pos));
         } catch (DaxException e) {
             for (long b = run.start(); b < run.start() + run.count(); b++) {
                 fs.alloc.unbusy(b);
@@ -430,6 +429,11 @@ public final class DaxFile implements Inode {
     /** Blocks of {@code [first, last)} not mapped. */
     private long holes(long first, long last) {
         return (last - first) - d.map.mapped(first, last);
+    }
+
+    /** What a write is, for a message: built only when one is thrown (begin runs on every write). */
+    private String writeOf(long length, long pos) {
+        return this + ": a write of " + length + " bytes at " + pos;
     }
 
     private void checkRange(String what, long pos, long length) {
