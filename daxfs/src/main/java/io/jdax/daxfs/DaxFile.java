@@ -9,6 +9,7 @@ import io.jdax.fsdax.ExtentMap.Extent;
 import io.jdax.fsdax.Inode;
 import io.jdax.fsdax.Iomap;
 import io.jdax.fsdax.IomapFlag;
+import io.jdax.fsdax.IomapOps;
 import io.jdax.uio.IovIter;
 
 import java.time.Instant;
@@ -34,14 +35,34 @@ import static io.jdax.daxfs.DaxFs.MAX_FILE_SIZE;
  * size grows over the tail of the last block, that tail is zeroed first.
  */
 public final class DaxFile implements Inode {
-    final DaxFs fs;
+    /*
+     * The engine's begin and end for every daxfs file, as ext4_iomap_ops is for ext4's: a private
+     * constant that only the file's own methods hand to DaxIomap, holding the file's lock and the
+     * unmount guard the IomapOps contract needs. Not the filesystem, as memfs's MemFs is: begin
+     * and end work on the file's map and state, so DaxFs could only forward them, and a public
+     * IomapOps would let anyone drive the engine around those locks, with any file.
+     */
+    private static final IomapOps<DaxFile> IOMAP_OPS = new IomapOps<>() {
+        @Override
+        public Iomap begin(DaxFile file, long pos, long length, Set<IomapFlag> flags) {
+            return file.begin(pos, length, flags);
+        }
+
+        @Override
+        public void end(DaxFile file, long pos, long length, long written, Set<IomapFlag> flags, Iomap iomap) {
+            file.end(pos, written, flags, iomap);
+        }
+    };
+
+    /** All the file may use of its filesystem. */
+    private final FileHost fs;
     final InodeData d;
     final ReentrantReadWriteLock rwsem = new ReentrantReadWriteLock();
     volatile boolean deleted;
     /** Nodes promised to the write step in flight; guarded by the write lock. */
     private long promise;
 
-    DaxFile(DaxFs fs, InodeData d) {
+    DaxFile(FileHost fs, InodeData d) {
         this.fs = fs;
         this.d = d;
     }
@@ -91,7 +112,7 @@ public final class DaxFile implements Inode {
     public long read(long pos, IovIter dst) {
         Objects.requireNonNull(dst, "dst");
         requireDirection(dst, IovIter.Direction.DEST, "read");
-        return shared(() -> fs.dax().rw(this, pos, dst, fs));
+        return shared(() -> fs.dax().rw(this, pos, dst, IOMAP_OPS));
     }
 
     /**
@@ -121,7 +142,7 @@ public final class DaxFile implements Inode {
             if (pos > d.size) {
                 zeroTail(pos);
             }
-            return fs.dax().rw(this, pos, src, fs);
+            return fs.dax().rw(this, pos, src, IOMAP_OPS);
         });
     }
 
@@ -176,7 +197,7 @@ public final class DaxFile implements Inode {
             long last = Math.ceilDiv(end, BLOCK_SIZE);
             long holes = holes(first, last);
             long need = holes + d.map.nodesNeeded(first, last);
-            fs.alloc.promise(need, () -> this + ": fallocate of " + length + " bytes at " + pos);
+            fs.promise(need, () -> this + ": fallocate of " + length + " bytes at " + pos);
             boolean promised = true;
             try {
                 if (end > d.size) {
@@ -193,12 +214,11 @@ public final class DaxFile implements Inode {
                             fb = e.end() - 1; // mapped already: on to the hole after the run
                             continue;
                         }
-                        if (fs.full(tx, fs.setCost(d, fb))) { // commit what is mapped so far, inside the file
+                        if (fs.full(tx, d, fb)) { // commit what is mapped so far, inside the file
                             d.size = Math.max(d.size, Math.min(end, fb * BLOCK_SIZE));
                             fs.split(tx, d);
                         }
-                        long b = fs.alloc.takePromised(1, tx).start();
-                        d.map.set(fb, b | BlockMap.UNWRITTEN, meta);
+                        d.map.set(fb, fs.takePromised(tx) | BlockMap.UNWRITTEN, meta);
                     }
                     d.size = Math.max(d.size, end);
                     d.mtime = now;
@@ -206,7 +226,7 @@ public final class DaxFile implements Inode {
                 });
             } finally {
                 if (promised) {
-                    fs.alloc.unpromise(need);
+                    fs.unpromise(need);
                 }
             }
             return null;
@@ -227,10 +247,10 @@ public final class DaxFile implements Inode {
             long firstWhole = Math.ceilDiv(pos, BLOCK_SIZE);
             long endWhole = (pos + length) / BLOCK_SIZE;
             if (firstWhole >= endWhole) {
-                fs.dax().zeroRange(this, pos, length, fs);
+                fs.dax().zeroRange(this, pos, length, IOMAP_OPS);
             } else {
-                fs.dax().zeroRange(this, pos, firstWhole * BLOCK_SIZE - pos, fs);
-                fs.dax().zeroRange(this, endWhole * BLOCK_SIZE, pos + length - endWhole * BLOCK_SIZE, fs);
+                fs.dax().zeroRange(this, pos, firstWhole * BLOCK_SIZE - pos, IOMAP_OPS);
+                fs.dax().zeroRange(this, endWhole * BLOCK_SIZE, pos + length - endWhole * BLOCK_SIZE, IOMAP_OPS);
             }
             long now = DaxFs.now();
             fs.transact(0, tx -> {
@@ -272,7 +292,7 @@ public final class DaxFile implements Inode {
                 throw new DaxException(Errno.EINVAL, this + ": cannot map [" + pos + ", +" + length
                         + "): it must lie within the file's " + d.size + " bytes");
             }
-            return fs.dax().map(this, pos, length, mode, fs);
+            return fs.dax().map(this, pos, length, mode, IOMAP_OPS);
         });
     }
 
@@ -281,9 +301,9 @@ public final class DaxFile implements Inode {
         return "file " + Names.quote(d.nameString()) + " (inode " + d.ino + ")";
     }
 
-    // ---- the IomapOps of DaxFs, per file; the caller holds the file's lock
+    // ---- IOMAP_OPS, per file; the caller holds the file's lock
 
-    Iomap begin(long pos, long length, Set<IomapFlag> flags) {
+    private Iomap begin(long pos, long length, Set<IomapFlag> flags) {
         long first = pos / BLOCK_SIZE;
         boolean write = flags.contains(IomapFlag.WRITE);
         if (first >= BlockMap.MAX_BLOCKS) {
@@ -299,7 +319,7 @@ public final class DaxFile implements Inode {
             if (holes > 0) {
                 // Space for the whole rest of the write, checked before a block is taken or a
                 // byte copied: ENOSPC leaves nothing half-written.
-                fs.alloc.require(holes + d.map.nodesNeeded(first, last), () -> writeOf(length, pos));
+                fs.require(holes + d.map.nodesNeeded(first, last), () -> writeOf(length, pos));
             }
         }
         if (head != null) {
@@ -312,23 +332,23 @@ public final class DaxFile implements Inode {
         if (!write) {
             return new Iomap.Hole(first * BLOCK_SIZE, (holeEnd - first) * BLOCK_SIZE);
         }
-        Allocator.Run run = fs.alloc.allocate(holeEnd - first, () -> writeOf(length, pos));
+        Allocator.Run run = fs.allocate(holeEnd - first, () -> writeOf(length, pos));
         long nodes = d.map.nodesNeeded(first, first + run.count());
         try {
-            fs.alloc.promise(nodes, () -> writeOf(length, pos));
+            fs.promise(nodes, () -> writeOf(length, pos));
         } catch (DaxException e) {
             for (long b = run.start(); b < run.start() + run.count(); b++) {
-                fs.alloc.unbusy(b);
+                fs.unbusy(b);
             }
             throw e;
         }
         promise += nodes;
         // Not in the block map until end() commits it.
         return new Iomap.Mapped(first * BLOCK_SIZE, run.count() * BLOCK_SIZE, fs.device(), run.start() * BLOCK_SIZE,
-                !fs.faults.contains(Fault.NO_NEW_FLAG));
+                !fs.injected(Fault.NO_NEW_FLAG));
     }
 
-    void end(long pos, long written, Set<IomapFlag> flags, Iomap iomap) {
+    private void end(long pos, long written, Set<IomapFlag> flags, Iomap iomap) {
         if (!flags.contains(IomapFlag.WRITE)) {
             return;
         }
@@ -342,10 +362,10 @@ public final class DaxFile implements Inode {
             long count = m.length() / BLOCK_SIZE;
             long committedEnd = written > 0 ? Math.ceilDiv(writeEnd, BLOCK_SIZE) : firstBlock;
             if (committedEnd <= firstBlock) { // nothing stored: the fresh blocks go back, no transaction
-                fs.alloc.unpromise(promised);
+                fs.unpromise(promised);
                 for (long i = 0; i < count; i++) {
                     if (d.map.lookup(firstBlock + i) == null) {
-                        fs.alloc.unbusy(firstDev + i);
+                        fs.unbusy(firstDev + i);
                     }
                 }
                 return;
@@ -362,16 +382,16 @@ public final class DaxFile implements Inode {
                                 + cur.devOf(fb) + ", the extent says " + dev);
                     }
                     if (fb < committedEnd) {
-                        if (fs.full(tx, fs.setCost(d, fb))) { // commit the blocks so far, inside the file
+                        if (fs.full(tx, d, fb)) { // commit the blocks so far, inside the file
                             d.size = Math.max(d.size, Math.min(writeEnd, fb * BLOCK_SIZE));
                             fs.split(tx, d);
                         }
                         if (cur == null) {
-                            fs.alloc.markUsed(dev, tx);
+                            fs.markUsed(dev, tx);
                         }
                         d.map.set(fb, dev, meta);
                     } else if (cur == null) {
-                        fs.alloc.unbusy(dev); // allocated past what the write stored: never on the media
+                        fs.unbusy(dev); // allocated past what the write stored: never on the media
                     }
                 }
                 if (written > 0) {
@@ -382,7 +402,7 @@ public final class DaxFile implements Inode {
             });
             return;
         }
-        fs.alloc.unpromise(promised);
+        fs.unpromise(promised);
         if (written > 0) {
             d.mtime = now;
             d.ctime = now;
@@ -410,7 +430,7 @@ public final class DaxFile implements Inode {
         }
         long end = Math.min(newSize, Math.ceilDiv(old, BLOCK_SIZE) * BLOCK_SIZE);
         if (end > old) {
-            fs.dax().zeroRange(this, old, end - old, fs);
+            fs.dax().zeroRange(this, old, end - old, IOMAP_OPS);
         }
     }
 
