@@ -112,7 +112,16 @@ public final class DaxFile implements Inode {
     public long read(long pos, IovIter dst) {
         Objects.requireNonNull(dst, "dst");
         requireDirection(dst, IovIter.Direction.DEST, "read");
-        return shared(() -> fs.dax().rw(this, pos, dst, IOMAP_OPS));
+        // Not shared(...): no capturing lambda nor boxed count per read or write.
+        try (DaxFs.Active a = fs.active()) {
+            rwsem.readLock().lock();
+            try {
+                checkAlive();
+                return fs.dax().rw(this, pos, dst, IOMAP_OPS);
+            } finally {
+                rwsem.readLock().unlock();
+            }
+        }
     }
 
     /**
@@ -135,15 +144,21 @@ public final class DaxFile implements Inode {
             throw new DaxException(Errno.EFBIG, this + ": a write of " + count + " bytes at " + pos
                     + " goes past the largest file size " + MAX_FILE_SIZE);
         }
-        return exclusive(() -> {
-            if (count == 0) {
-                return 0L;
+        try (DaxFs.Active a = fs.active()) {
+            rwsem.writeLock().lock();
+            try {
+                checkAlive();
+                if (count == 0) {
+                    return 0;
+                }
+                if (pos > d.size) {
+                    zeroTail(pos);
+                }
+                return fs.dax().rw(this, pos, src, IOMAP_OPS);
+            } finally {
+                rwsem.writeLock().unlock();
             }
-            if (pos > d.size) {
-                zeroTail(pos);
-            }
-            return fs.dax().rw(this, pos, src, IOMAP_OPS);
-        });
+        }
     }
 
     /**

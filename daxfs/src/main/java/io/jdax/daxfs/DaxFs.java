@@ -92,6 +92,8 @@ public final class DaxFs implements AutoCloseable {
     volatile int txLimit;
     private volatile boolean mounted = true;
     private volatile RuntimeException shutdown;
+    /** Ends an {@link Active} call: one object for all of them, none made per call. */
+    private final Active release = () -> umount.readLock().unlock();
     /** What the files see of this filesystem: an object of its own, as implementing it would make its methods public. */
     private final FileHost host = new Host();
 
@@ -469,7 +471,7 @@ public final class DaxFs implements AutoCloseable {
             throw new DaxException(Errno.EIO, "the daxfs on " + device.name() + " shut down after a failed metadata"
                     + " write (" + dead.getMessage() + "): unmount it and run fsck", dead);
         }
-        return () -> umount.readLock().unlock();
+        return release;
     }
 
     /** The device's flush: everything written before it is durable. */
