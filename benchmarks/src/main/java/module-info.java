@@ -3,5 +3,6 @@ open module io.jdax.benchmarks {
     requires io.jdax.api;
     requires io.jdax.x86;
     requires io.jdax.bench;
+    requires io.jdax.daxfs;
     requires jmh.core;
 }

@@ -5,6 +5,7 @@ import io.jdax.dax.Errno;
 
 import java.util.Arrays;
 import java.util.BitSet;
+import java.util.function.Supplier;
 
 /**
  * Free space: the block bitmap as the media holds it, and what the allocator may hand out.
@@ -56,9 +57,9 @@ final class Allocator {
      *
      * @throws DaxException ENOSPC when no block is available
      */
-    synchronized Run allocate(long max, String what) {
+    synchronized Run allocate(long max, Supplier<String> what) {
         if (available() < 1) {
-            throw new DaxException(Errno.ENOSPC, what + ": no free block left of " + g.dataBlocks());
+            throw new DaxException(Errno.ENOSPC, what.get() + ": no free block left of " + g.dataBlocks());
         }
         return take(Math.min(max, available()));
     }
@@ -75,16 +76,16 @@ final class Allocator {
         return new Run(start, end - start);
     }
 
-    /** Fails with ENOSPC unless {@code blocks} are available, taking nothing. */
-    synchronized void require(long blocks, String what) {
+    /** Fails with ENOSPC unless {@code blocks} are available, taking nothing; {@code what} is asked only then. */
+    synchronized void require(long blocks, Supplier<String> what) {
         if (blocks > available()) {
-            throw new DaxException(Errno.ENOSPC, what + " needs " + blocks + " free blocks (data and block-map nodes), "
+            throw new DaxException(Errno.ENOSPC, what.get() + " needs " + blocks + " free blocks (data and block-map nodes), "
                     + available() + " of " + g.dataBlocks() + " are available");
         }
     }
 
     /** Sets {@code blocks} aside for a transaction ({@link Tx#promised}); ENOSPC when too few are available. */
-    synchronized void promise(long blocks, String what) {
+    synchronized void promise(long blocks, Supplier<String> what) {
         require(blocks, what);
         promised += blocks;
     }

@@ -1,5 +1,8 @@
 package io.jdax.daxfs;
 
+import io.jdax.fsdax.ExtentMap;
+import io.jdax.fsdax.ExtentMap.Extent;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -9,7 +12,9 @@ import java.util.TreeMap;
 /**
  * One file's map from file blocks to device blocks: on the media a radix tree of 4 KiB nodes
  * (508 entries each, height 1 to {@value #MAX_HEIGHT}, the root named by the inode), in memory
- * the leaf entries in a sorted map plus where every node lives.
+ * the leaf entries as an {@link ExtentMap} (runs of blocks contiguous on the device in one state,
+ * so a lookup answers a whole run) plus where every node lives. The media keeps one entry per
+ * block; {@link #nodeImage} writes them out of the runs.
  * <p>
  * Node block:
  * <pre>
@@ -48,8 +53,8 @@ final class BlockMap {
         void undirtyNode(long block);
     }
 
-    /** File block to raw leaf entry (device block, maybe | UNWRITTEN). */
-    final TreeMap<Long, Long> entries = new TreeMap<>();
+    /** The leaf entries: file block to device block, unwritten or not. */
+    private final ExtentMap extents = new ExtentMap();
     /** Per level (index 0 = leaves): node index to device block. */
     private final List<TreeMap<Long, Long>> nodes = new ArrayList<>();
 
@@ -80,7 +85,39 @@ final class BlockMap {
     }
 
     long blockCount() {
-        return entries.size();
+        return extents.blockCount();
+    }
+
+    /** The leaf entry of file block {@code fb} in {@code e}, which holds it: the device block, maybe | UNWRITTEN. */
+    static long raw(Extent e, long fb) {
+        return e.devOf(fb) | (e.unwritten() ? UNWRITTEN : 0);
+    }
+
+    // ---- reading the leaf entries
+
+    /** The run holding file block {@code fb}, or null for a hole. */
+    Extent lookup(long fb) {
+        return extents.lookup(fb);
+    }
+
+    /** The run holding file block {@code fb}, else the first after it; null when nothing from {@code fb} on is mapped. */
+    Extent ceiling(long fb) {
+        return extents.ceiling(fb);
+    }
+
+    /** The runs inside {@code [first, last)}, cut at its edges, in file order. */
+    List<Extent> pieces(long first, long last) {
+        return extents.pieces(first, last);
+    }
+
+    /** Blocks of {@code [first, last)} mapped. */
+    long mapped(long first, long last) {
+        return extents.mapped(first, last);
+    }
+
+    /** Every run in file order, for reading: changes go through {@link #set} and {@link #clear}, which keep the nodes in step. */
+    Iterable<Extent> extents() {
+        return extents;
     }
 
     /** Node index to device block for the nodes of {@code level}. */
@@ -96,6 +133,11 @@ final class BlockMap {
     }
 
     // ---- loading
+
+    /** Loads leaf entry {@code raw} of file block {@code fb}, read from a node ({@link #putNode} records the node). */
+    void load(long fb, long raw) {
+        extents.set(fb, raw & ADDR_MASK, 1, (raw & UNWRITTEN) != 0);
+    }
 
     /** Starts an empty tree of the given height for loading. */
     void initHeight(int h) {
@@ -136,23 +178,29 @@ final class BlockMap {
                 }
             }
         }
-        entries.put(fb, raw);
+        extents.set(fb, raw & ADDR_MASK, 1, (raw & UNWRITTEN) != 0);
         m.dirtyNode(nodes.getFirst().get(fb / FANOUT), 1, fb / FANOUT);
     }
 
     /** Unmaps file block {@code fb}, freeing the nodes left empty. Returns the old raw entry, or 0. */
     long clear(long fb, Meta m) {
-        Long old = entries.remove(fb);
-        if (old == null) {
+        Extent e = extents.lookup(fb);
+        if (e == null) {
             return 0;
         }
+        long old = raw(e, fb);
+        extents.clear(fb, fb + 1);
         long index = fb / FANOUT;
         for (int level = 1; ; level++) {
             TreeMap<Long, Long> lv = nodes.get(level - 1);
             long b = lv.get(index);
-            boolean empty = level == 1
-                    ? entries.subMap(index * FANOUT, (index + 1) * FANOUT).isEmpty()
-                    : nodes.get(level - 2).subMap(index * FANOUT, (index + 1) * FANOUT).isEmpty();
+            boolean empty;
+            if (level == 1) {
+                Extent next = extents.ceiling(index * FANOUT);
+                empty = next == null || next.start() >= (index + 1) * FANOUT;
+            } else {
+                empty = nodes.get(level - 2).subMap(index * FANOUT, (index + 1) * FANOUT).isEmpty();
+            }
             if (!empty) {
                 m.dirtyNode(b, level, index);
                 break;
@@ -201,9 +249,17 @@ final class BlockMap {
         Bytes.putLong(b, 8, ino);
         Bytes.putLong(b, 16, index);
         Bytes.putShort(b, 24, level);
-        NavigableMap<Long, Long> below = level == 1 ? entries : nodes.get(level - 2);
-        for (Map.Entry<Long, Long> e : below.subMap(index * FANOUT, (index + 1) * FANOUT).entrySet()) {
-            Bytes.putLong(b, ENTRIES + 8 * (int) (e.getKey() - index * FANOUT), e.getValue());
+        long first = index * FANOUT;
+        if (level == 1) {
+            for (Extent p : extents.pieces(first, first + FANOUT)) {
+                for (long fb = p.start(); fb < p.end(); fb++) {
+                    Bytes.putLong(b, ENTRIES + 8 * (int) (fb - first), raw(p, fb));
+                }
+            }
+        } else {
+            for (Map.Entry<Long, Long> e : nodes.get(level - 2).subMap(first, first + FANOUT).entrySet()) {
+                Bytes.putLong(b, ENTRIES + 8 * (int) (e.getKey() - first), e.getValue());
+            }
         }
         Bytes.seal(b, 0, Geometry.BLOCK, CRC);
         return b;

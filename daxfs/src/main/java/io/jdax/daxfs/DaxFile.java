@@ -5,15 +5,16 @@ import io.jdax.dax.DaxException;
 import io.jdax.dax.Errno;
 import io.jdax.daxfs.fault.Fault;
 import io.jdax.fsdax.DaxMapping;
+import io.jdax.fsdax.ExtentMap.Extent;
 import io.jdax.fsdax.Inode;
 import io.jdax.fsdax.Iomap;
 import io.jdax.fsdax.IomapFlag;
+import io.jdax.fsdax.IomapOps;
 import io.jdax.uio.IovIter;
 
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.locks.Lock;
@@ -34,14 +35,34 @@ import static io.jdax.daxfs.DaxFs.MAX_FILE_SIZE;
  * size grows over the tail of the last block, that tail is zeroed first.
  */
 public final class DaxFile implements Inode {
-    final DaxFs fs;
+    /*
+     * The engine's begin and end for every daxfs file, as ext4_iomap_ops is for ext4's: a private
+     * constant that only the file's own methods hand to DaxIomap, holding the file's lock and the
+     * unmount guard the IomapOps contract needs. Not the filesystem, as memfs's MemFs is: begin
+     * and end work on the file's map and state, so DaxFs could only forward them, and a public
+     * IomapOps would let anyone drive the engine around those locks, with any file.
+     */
+    private static final IomapOps<DaxFile> IOMAP_OPS = new IomapOps<>() {
+        @Override
+        public Iomap begin(DaxFile file, long pos, long length, Set<IomapFlag> flags) {
+            return file.begin(pos, length, flags);
+        }
+
+        @Override
+        public void end(DaxFile file, long pos, long length, long written, Set<IomapFlag> flags, Iomap iomap) {
+            file.end(pos, written, flags, iomap);
+        }
+    };
+
+    /** All the file may use of its filesystem. */
+    private final FileHost fs;
     final InodeData d;
     final ReentrantReadWriteLock rwsem = new ReentrantReadWriteLock();
     volatile boolean deleted;
     /** Nodes promised to the write step in flight; guarded by the write lock. */
     private long promise;
 
-    DaxFile(DaxFs fs, InodeData d) {
+    DaxFile(FileHost fs, InodeData d) {
         this.fs = fs;
         this.d = d;
     }
@@ -74,24 +95,8 @@ public final class DaxFile implements Inode {
     public List<Iomap> fiemap() {
         return shared(() -> {
             List<Iomap> out = new ArrayList<>();
-            long start = -1;
-            long first = 0;
-            long n = 0;
-            for (Map.Entry<Long, Long> e : d.map.entries.entrySet()) {
-                long raw = e.getValue();
-                if (n > 0 && e.getKey() == start + n && raw == first + n) {
-                    n++;
-                    continue;
-                }
-                if (n > 0) {
-                    out.add(extent(start, first, n, false));
-                }
-                start = e.getKey();
-                first = raw;
-                n = 1;
-            }
-            if (n > 0) {
-                out.add(extent(start, first, n, false));
+            for (Extent e : d.map.extents()) {
+                out.add(iomap(e.start(), e, e.count(), false));
             }
             return out;
         });
@@ -107,7 +112,16 @@ public final class DaxFile implements Inode {
     public long read(long pos, IovIter dst) {
         Objects.requireNonNull(dst, "dst");
         requireDirection(dst, IovIter.Direction.DEST, "read");
-        return shared(() -> fs.dax().rw(this, pos, dst, fs));
+        // Not shared(...): no capturing lambda nor boxed count per read or write.
+        try (DaxFs.Active a = fs.active()) {
+            rwsem.readLock().lock();
+            try {
+                checkAlive();
+                return fs.dax().rw(this, pos, dst, IOMAP_OPS);
+            } finally {
+                rwsem.readLock().unlock();
+            }
+        }
     }
 
     /**
@@ -130,15 +144,21 @@ public final class DaxFile implements Inode {
             throw new DaxException(Errno.EFBIG, this + ": a write of " + count + " bytes at " + pos
                     + " goes past the largest file size " + MAX_FILE_SIZE);
         }
-        return exclusive(() -> {
-            if (count == 0) {
-                return 0L;
+        try (DaxFs.Active a = fs.active()) {
+            rwsem.writeLock().lock();
+            try {
+                checkAlive();
+                if (count == 0) {
+                    return 0;
+                }
+                if (pos > d.size) {
+                    zeroTail(pos);
+                }
+                return fs.dax().rw(this, pos, src, IOMAP_OPS);
+            } finally {
+                rwsem.writeLock().unlock();
             }
-            if (pos > d.size) {
-                zeroTail(pos);
-            }
-            return fs.dax().rw(this, pos, src, fs);
-        });
+        }
     }
 
     /**
@@ -192,7 +212,7 @@ public final class DaxFile implements Inode {
             long last = Math.ceilDiv(end, BLOCK_SIZE);
             long holes = holes(first, last);
             long need = holes + d.map.nodesNeeded(first, last);
-            fs.alloc.promise(need, this + ": fallocate of " + length + " bytes at " + pos);
+            fs.promise(need, () -> this + ": fallocate of " + length + " bytes at " + pos);
             boolean promised = true;
             try {
                 if (end > d.size) {
@@ -204,15 +224,16 @@ public final class DaxFile implements Inode {
                     BlockMap.Meta meta = fs.meta(tx, d);
                     fs.dirtyInode(tx, d);
                     for (long fb = first; fb < last; fb++) {
-                        if (d.map.entries.containsKey(fb)) {
+                        Extent e = d.map.lookup(fb);
+                        if (e != null) {
+                            fb = e.end() - 1; // mapped already: on to the hole after the run
                             continue;
                         }
-                        if (fs.full(tx, fs.setCost(d, fb))) { // commit what is mapped so far, inside the file
+                        if (fs.full(tx, d, fb)) { // commit what is mapped so far, inside the file
                             d.size = Math.max(d.size, Math.min(end, fb * BLOCK_SIZE));
                             fs.split(tx, d);
                         }
-                        long b = fs.alloc.takePromised(1, tx).start();
-                        d.map.set(fb, b | BlockMap.UNWRITTEN, meta);
+                        d.map.set(fb, fs.takePromised(tx) | BlockMap.UNWRITTEN, meta);
                     }
                     d.size = Math.max(d.size, end);
                     d.mtime = now;
@@ -220,7 +241,7 @@ public final class DaxFile implements Inode {
                 });
             } finally {
                 if (promised) {
-                    fs.alloc.unpromise(need);
+                    fs.unpromise(need);
                 }
             }
             return null;
@@ -241,10 +262,10 @@ public final class DaxFile implements Inode {
             long firstWhole = Math.ceilDiv(pos, BLOCK_SIZE);
             long endWhole = (pos + length) / BLOCK_SIZE;
             if (firstWhole >= endWhole) {
-                fs.dax().zeroRange(this, pos, length, fs);
+                fs.dax().zeroRange(this, pos, length, IOMAP_OPS);
             } else {
-                fs.dax().zeroRange(this, pos, firstWhole * BLOCK_SIZE - pos, fs);
-                fs.dax().zeroRange(this, endWhole * BLOCK_SIZE, pos + length - endWhole * BLOCK_SIZE, fs);
+                fs.dax().zeroRange(this, pos, firstWhole * BLOCK_SIZE - pos, IOMAP_OPS);
+                fs.dax().zeroRange(this, endWhole * BLOCK_SIZE, pos + length - endWhole * BLOCK_SIZE, IOMAP_OPS);
             }
             long now = DaxFs.now();
             fs.transact(0, tx -> {
@@ -286,7 +307,7 @@ public final class DaxFile implements Inode {
                 throw new DaxException(Errno.EINVAL, this + ": cannot map [" + pos + ", +" + length
                         + "): it must lie within the file's " + d.size + " bytes");
             }
-            return fs.dax().map(this, pos, length, mode, fs);
+            return fs.dax().map(this, pos, length, mode, IOMAP_OPS);
         });
     }
 
@@ -295,9 +316,9 @@ public final class DaxFile implements Inode {
         return "file " + Names.quote(d.nameString()) + " (inode " + d.ino + ")";
     }
 
-    // ---- the IomapOps of DaxFs, per file; the caller holds the file's lock
+    // ---- IOMAP_OPS, per file; the caller holds the file's lock
 
-    Iomap begin(long pos, long length, Set<IomapFlag> flags) {
+    private Iomap begin(long pos, long length, Set<IomapFlag> flags) {
         long first = pos / BLOCK_SIZE;
         boolean write = flags.contains(IomapFlag.WRITE);
         if (first >= BlockMap.MAX_BLOCKS) {
@@ -307,50 +328,42 @@ public final class DaxFile implements Inode {
             return new Iomap.Hole(pos, length); // past any block a file can have
         }
         long last = Math.min(Math.ceilDiv(pos + length, BLOCK_SIZE), BlockMap.MAX_BLOCKS);
-        String what = this + ": a write of " + length + " bytes at " + pos;
-        if (write) {
+        Extent head = d.map.lookup(first);
+        if (write && (head == null || head.end() < last)) {
             long holes = holes(first, last);
             if (holes > 0) {
                 // Space for the whole rest of the write, checked before a block is taken or a
                 // byte copied: ENOSPC leaves nothing half-written.
-                fs.alloc.require(holes + d.map.nodesNeeded(first, last), what);
+                fs.require(holes + d.map.nodesNeeded(first, last), () -> writeOf(length, pos));
             }
         }
-        Long raw = d.map.entries.get(first);
-        if (raw != null) {
-            long n = 1;
-            while (first + n < last) {
-                Long next = d.map.entries.get(first + n);
-                if (next == null || next != raw + n) {
-                    break;
-                }
-                n++;
-            }
-            // A write converts unwritten blocks; they hold whatever the device held, so they are new to it.
-            return extent(first, raw, n, write);
+        if (head != null) {
+            // One lookup answers the whole run. A write converts unwritten blocks; they hold
+            // whatever the device held, so they are new to it.
+            return iomap(first, head, Math.min(head.end(), last) - first, write);
         }
-        Long next = d.map.entries.higherKey(first);
-        long holeEnd = next == null ? last : Math.min(next, last);
+        Extent next = d.map.ceiling(first);
+        long holeEnd = next == null ? last : Math.min(next.start(), last);
         if (!write) {
             return new Iomap.Hole(first * BLOCK_SIZE, (holeEnd - first) * BLOCK_SIZE);
         }
-        Allocator.Run run = fs.alloc.allocate(holeEnd - first, what);
+        Allocator.Run run = fs.allocate(holeEnd - first, () -> writeOf(length, pos));
         long nodes = d.map.nodesNeeded(first, first + run.count());
         try {
-            fs.alloc.promise(nodes, what);
+            fs.promise(nodes, () -> writeOf(length, pos));
         } catch (DaxException e) {
             for (long b = run.start(); b < run.start() + run.count(); b++) {
-                fs.alloc.unbusy(b);
+                fs.unbusy(b);
             }
             throw e;
         }
         promise += nodes;
         // Not in the block map until end() commits it.
         return new Iomap.Mapped(first * BLOCK_SIZE, run.count() * BLOCK_SIZE, fs.device(), run.start() * BLOCK_SIZE,
-                !fs.faults.contains(Fault.NO_NEW_FLAG));
+                !fs.injected(Fault.NO_NEW_FLAG));
     }
 
-    void end(long pos, long written, Set<IomapFlag> flags, Iomap iomap) {
+    private void end(long pos, long written, Set<IomapFlag> flags, Iomap iomap) {
         if (!flags.contains(IomapFlag.WRITE)) {
             return;
         }
@@ -358,16 +371,16 @@ public final class DaxFile implements Inode {
         promise = 0;
         long now = DaxFs.now();
         long writeEnd = pos + written;
-        if (iomap instanceof Iomap.Mapped m && (m.isNew() || d.map.entries.get(m.offset() / BLOCK_SIZE) == null)) {
+        if (iomap instanceof Iomap.Mapped m && (m.isNew() || d.map.lookup(m.offset() / BLOCK_SIZE) == null)) {
             long firstBlock = m.offset() / BLOCK_SIZE;
             long firstDev = m.addr() / BLOCK_SIZE;
             long count = m.length() / BLOCK_SIZE;
             long committedEnd = written > 0 ? Math.ceilDiv(writeEnd, BLOCK_SIZE) : firstBlock;
             if (committedEnd <= firstBlock) { // nothing stored: the fresh blocks go back, no transaction
-                fs.alloc.unpromise(promised);
+                fs.unpromise(promised);
                 for (long i = 0; i < count; i++) {
-                    if (!d.map.entries.containsKey(firstBlock + i)) {
-                        fs.alloc.unbusy(firstDev + i);
+                    if (d.map.lookup(firstBlock + i) == null) {
+                        fs.unbusy(firstDev + i);
                     }
                 }
                 return;
@@ -378,22 +391,22 @@ public final class DaxFile implements Inode {
                 for (long i = 0; i < count; i++) {
                     long fb = firstBlock + i;
                     long dev = firstDev + i;
-                    Long cur = d.map.entries.get(fb);
-                    if (cur != null && (cur & BlockMap.ADDR_MASK) != dev) {
+                    Extent cur = d.map.lookup(fb);
+                    if (cur != null && cur.devOf(fb) != dev) {
                         throw new DaxException(Errno.EUCLEAN, this + ": file block " + fb + " is at device block "
-                                + (cur & BlockMap.ADDR_MASK) + ", the extent says " + dev);
+                                + cur.devOf(fb) + ", the extent says " + dev);
                     }
                     if (fb < committedEnd) {
-                        if (fs.full(tx, fs.setCost(d, fb))) { // commit the blocks so far, inside the file
+                        if (fs.full(tx, d, fb)) { // commit the blocks so far, inside the file
                             d.size = Math.max(d.size, Math.min(writeEnd, fb * BLOCK_SIZE));
                             fs.split(tx, d);
                         }
                         if (cur == null) {
-                            fs.alloc.markUsed(dev, tx);
+                            fs.markUsed(dev, tx);
                         }
                         d.map.set(fb, dev, meta);
                     } else if (cur == null) {
-                        fs.alloc.unbusy(dev); // allocated past what the write stored: never on the media
+                        fs.unbusy(dev); // allocated past what the write stored: never on the media
                     }
                 }
                 if (written > 0) {
@@ -404,7 +417,7 @@ public final class DaxFile implements Inode {
             });
             return;
         }
-        fs.alloc.unpromise(promised);
+        fs.unpromise(promised);
         if (written > 0) {
             d.mtime = now;
             d.ctime = now;
@@ -432,15 +445,16 @@ public final class DaxFile implements Inode {
         }
         long end = Math.min(newSize, Math.ceilDiv(old, BLOCK_SIZE) * BLOCK_SIZE);
         if (end > old) {
-            fs.dax().zeroRange(this, old, end - old, fs);
+            fs.dax().zeroRange(this, old, end - old, IOMAP_OPS);
         }
     }
 
-    private Iomap extent(long firstBlock, long raw, long n, boolean write) {
+    /** The iomap of {@code n} blocks of run {@code e} from file block {@code firstBlock}. */
+    private Iomap iomap(long firstBlock, Extent e, long n, boolean write) {
         long offset = firstBlock * BLOCK_SIZE;
         long length = n * BLOCK_SIZE;
-        long addr = (raw & BlockMap.ADDR_MASK) * BLOCK_SIZE;
-        if ((raw & BlockMap.UNWRITTEN) == 0) {
+        long addr = e.devOf(firstBlock) * BLOCK_SIZE;
+        if (!e.unwritten()) {
             return new Iomap.Mapped(offset, length, fs.device(), addr, false);
         }
         return write ? new Iomap.Mapped(offset, length, fs.device(), addr, true)
@@ -449,7 +463,12 @@ public final class DaxFile implements Inode {
 
     /** Blocks of {@code [first, last)} not mapped. */
     private long holes(long first, long last) {
-        return (last - first) - d.map.entries.subMap(first, last).size();
+        return (last - first) - d.map.mapped(first, last);
+    }
+
+    /** What a write is, for a message: built only when one is thrown (begin runs on every write). */
+    private String writeOf(long length, long pos) {
+        return this + ": a write of " + length + " bytes at " + pos;
     }
 
     private void checkRange(String what, long pos, long length) {

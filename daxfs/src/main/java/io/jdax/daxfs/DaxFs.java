@@ -6,9 +6,7 @@ import io.jdax.dax.Errno;
 import io.jdax.daxfs.fault.Fault;
 import io.jdax.daxfs.fault.FaultInjection;
 import io.jdax.fsdax.DaxIomap;
-import io.jdax.fsdax.Iomap;
-import io.jdax.fsdax.IomapFlag;
-import io.jdax.fsdax.IomapOps;
+import io.jdax.fsdax.ExtentMap.Extent;
 
 import java.time.Instant;
 import java.util.ArrayList;
@@ -25,12 +23,13 @@ import java.util.UUID;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * daxfs: a persistent, crash-consistent filesystem on one DAX device, the persistent sibling of
  * fs-dax's {@link io.jdax.fsdax.memfs.MemFs}. Files live in one flat directory; their data is
  * read, written and mapped through the fs-dax engine ({@link DaxIomap}) straight to and from
- * device memory, and this class is their {@link IomapOps}.
+ * device memory; {@link DaxFile} holds their {@link io.jdax.fsdax.IomapOps}.
  * <pre>{@code
  * DaxFs.format(device, FormatOptions.defaults());
  * try (DaxFs fs = DaxFs.mount(device)) {
@@ -60,7 +59,7 @@ import java.util.function.Consumer;
  * A {@link io.jdax.fsdax.DaxMapping} cannot be revoked: do not use one after truncating,
  * punching or deleting the range it maps.
  */
-public final class DaxFs implements IomapOps<DaxFile>, AutoCloseable {
+public final class DaxFs implements AutoCloseable {
     /** The block size: one page, as DAX needs. */
     public static final int BLOCK_SIZE = Geometry.BLOCK;
     /** The longest name, in UTF-8 bytes. */
@@ -73,7 +72,7 @@ public final class DaxFs implements IomapOps<DaxFile>, AutoCloseable {
     final Geometry g;
     private final Journal journal;
     private final DaxIomap dax;
-    final Allocator alloc;
+    private final Allocator alloc;
     /** Inode slot to file; changed under nsLock and txLock. */
     private final DaxFile[] slots;
     /** Names of the live files; guarded by nsLock. */
@@ -93,6 +92,10 @@ public final class DaxFs implements IomapOps<DaxFile>, AutoCloseable {
     volatile int txLimit;
     private volatile boolean mounted = true;
     private volatile RuntimeException shutdown;
+    /** Ends an {@link Active} call: one object for all of them, none made per call. */
+    private final Active release = () -> umount.readLock().unlock();
+    /** What the files see of this filesystem: an object of its own, as implementing it would make its methods public. */
+    private final FileHost host = new Host();
 
     private DaxFs(DaxDevice device, MetaIo io, Scan scan) {
         this.device = device;
@@ -108,7 +111,7 @@ public final class DaxFs implements IomapOps<DaxFile>, AutoCloseable {
         this.alloc = new Allocator(g, scan.bitmap);
         this.slots = new DaxFile[(int) g.inodeCount()];
         for (InodeData d : scan.live()) {
-            DaxFile f = new DaxFile(this, d);
+            DaxFile f = new DaxFile(host, d);
             slots[(int) d.slot()] = f;
             if (!d.isOrphan()) {
                 names.put(d.nameString(), f);
@@ -188,7 +191,7 @@ public final class DaxFs implements IomapOps<DaxFile>, AutoCloseable {
             InodeData d = f.d;
             if (d.isOrphan()) {
                 transact(0, tx -> release(tx, f));
-            } else if (d.map.entries.ceilingKey(Math.ceilDiv(d.size, BLOCK_SIZE)) != null) {
+            } else if (d.map.ceiling(Math.ceilDiv(d.size, BLOCK_SIZE)) != null) {
                 transact(0, tx -> {
                     dirtyInode(tx, d);
                     freeBlocks(tx, d, Math.ceilDiv(d.size, BLOCK_SIZE), Long.MAX_VALUE);
@@ -255,7 +258,7 @@ public final class DaxFs implements IomapOps<DaxFile>, AutoCloseable {
                     throw new DaxException(Errno.ENOSPC, "cannot create " + Names.quote(name) + ": all " + slots.length
                             + " inodes are in use");
                 }
-                DaxFile f = new DaxFile(this, new InodeData(slot + 1, nb, now()));
+                DaxFile f = new DaxFile(host, new InodeData(slot + 1, nb, now()));
                 int s = slot;
                 transact(0, tx -> {
                     slots[s] = f;
@@ -443,31 +446,12 @@ public final class DaxFs implements IomapOps<DaxFile>, AutoCloseable {
         return dax;
     }
 
-    // ---- IomapOps
-
-    @Override
-    public Iomap begin(DaxFile file, long pos, long length, Set<IomapFlag> flags) {
-        return own(file).begin(pos, length, flags);
-    }
-
-    @Override
-    public void end(DaxFile file, long pos, long length, long written, Set<IomapFlag> flags, Iomap iomap) {
-        own(file).end(pos, written, flags, iomap);
-    }
-
-    private DaxFile own(DaxFile file) {
-        if (file.fs != this) {
-            throw new DaxException(Errno.EINVAL, "file " + file.ino() + " belongs to another filesystem");
-        }
-        return file;
-    }
-
     @Override
     public String toString() {
         return "DaxFs[" + device.name() + " " + g.nrBlocks() + " blocks, " + (mounted ? "mounted" : "unmounted") + "]";
     }
 
-    // ---- for the files
+    // ---- for the files and the namespace
 
     /** A call in progress: holds off unmount. */
     interface Active extends AutoCloseable {
@@ -475,7 +459,7 @@ public final class DaxFs implements IomapOps<DaxFile>, AutoCloseable {
         void close();
     }
 
-    Active active() {
+    private Active active() {
         umount.readLock().lock();
         if (!mounted) {
             umount.readLock().unlock();
@@ -487,11 +471,11 @@ public final class DaxFs implements IomapOps<DaxFile>, AutoCloseable {
             throw new DaxException(Errno.EIO, "the daxfs on " + device.name() + " shut down after a failed metadata"
                     + " write (" + dead.getMessage() + "): unmount it and run fsck", dead);
         }
-        return () -> umount.readLock().unlock();
+        return release;
     }
 
     /** The device's flush: everything written before it is durable. */
-    void fence() {
+    private void fence() {
         io.fence();
     }
 
@@ -501,7 +485,7 @@ public final class DaxFs implements IomapOps<DaxFile>, AutoCloseable {
      * checks before it changes anything: an exception after a change shuts the filesystem down,
      * since memory and media would no longer agree.
      */
-    void transact(long promised, Consumer<Tx> body) {
+    private void transact(long promised, Consumer<Tx> body) {
         txLock.lock();
         Tx tx = new Tx();
         tx.promised = promised;
@@ -530,29 +514,29 @@ public final class DaxFs implements IomapOps<DaxFile>, AutoCloseable {
      * transaction: two inode blocks (a rename touches two), the nodes it creates plus the leaf
      * and one parent it changes, and a bitmap block for each new node and the data block.
      */
-    int setCost(InodeData d, long fb) {
+    private int setCost(InodeData d, long fb) {
         long created = d.map.nodesNeeded(fb, fb + 1);
         return (int) (2 + (created + 2) + Math.min(created + 1, g.bitmapBlocks()));
     }
 
     /** The most metadata blocks unmapping one block can add: inodes, the nodes on its path, their bitmap blocks. */
-    int clearCost() {
+    private int clearCost() {
         return (int) (2 + BlockMap.MAX_HEIGHT + Math.min(BlockMap.MAX_HEIGHT + 1, g.bitmapBlocks()));
     }
 
     /** Whether {@code tx} might overflow the journal with a unit of work of that cost. */
-    boolean full(Tx tx, int cost) {
+    private boolean full(Tx tx, int cost) {
         return tx.size() + cost > Math.min(txLimit, g.txCapacity());
     }
 
     /** Commits what {@code tx} holds, a consistent state, and goes on in it with {@code d} dirty. */
-    void split(Tx tx, InodeData d) {
+    private void split(Tx tx, InodeData d) {
         commit(tx);
         dirtyInode(tx, d);
     }
 
     /** Splits {@code tx} if it is {@link #full} for that cost. */
-    void room(Tx tx, InodeData d, int cost) {
+    private void room(Tx tx, InodeData d, int cost) {
         if (full(tx, cost)) {
             split(tx, d);
         }
@@ -575,7 +559,7 @@ public final class DaxFs implements IomapOps<DaxFile>, AutoCloseable {
         alloc.releaseFreed(tx);
     }
 
-    void dirtyInode(Tx tx, InodeData d) {
+    private void dirtyInode(Tx tx, InodeData d) {
         long block = g.inodeBlock(d.slot());
         tx.dirty(block, () -> inodeBlockImage(block));
     }
@@ -593,7 +577,7 @@ public final class DaxFs implements IomapOps<DaxFile>, AutoCloseable {
     }
 
     /** What a transaction lends {@code d}'s block map. */
-    BlockMap.Meta meta(Tx tx, InodeData d) {
+    private BlockMap.Meta meta(Tx tx, InodeData d) {
         return new BlockMap.Meta() {
             @Override
             public long allocNode() {
@@ -618,14 +602,15 @@ public final class DaxFs implements IomapOps<DaxFile>, AutoCloseable {
     }
 
     /** Unmaps and frees the blocks of {@code [from, to)} of a file, committing along the way when the transaction fills. */
-    void freeBlocks(Tx tx, InodeData d, long from, long to) {
-        List<Long> blocks = new ArrayList<>(d.map.entries.subMap(from, to).keySet());
+    private void freeBlocks(Tx tx, InodeData d, long from, long to) {
         BlockMap.Meta meta = meta(tx, d);
         int cost = clearCost();
-        for (long fb : blocks) {
-            room(tx, d, cost);
-            long raw = d.map.clear(fb, meta);
-            alloc.free(raw & BlockMap.ADDR_MASK, tx);
+        for (Extent p : d.map.pieces(from, to)) { // a copy: the loop clears what it walks
+            for (long fb = p.start(); fb < p.end(); fb++) {
+                room(tx, d, cost);
+                d.map.clear(fb, meta);
+                alloc.free(p.devOf(fb), tx);
+            }
         }
         dirtyInode(tx, d);
     }
@@ -652,6 +637,99 @@ public final class DaxFs implements IomapOps<DaxFile>, AutoCloseable {
                 }
             }
         });
+    }
+
+    /** {@link FileHost}: the filesystem as its files see it. */
+    private final class Host implements FileHost {
+        @Override
+        public DaxDevice device() {
+            return device;
+        }
+
+        @Override
+        public DaxIomap dax() {
+            return dax;
+        }
+
+        @Override
+        public boolean injected(Fault fault) {
+            return faults.contains(fault);
+        }
+
+        @Override
+        public Active active() {
+            return DaxFs.this.active();
+        }
+
+        @Override
+        public void fence() {
+            DaxFs.this.fence();
+        }
+
+        @Override
+        public void require(long blocks, Supplier<String> what) {
+            alloc.require(blocks, what);
+        }
+
+        @Override
+        public Allocator.Run allocate(long max, Supplier<String> what) {
+            return alloc.allocate(max, what);
+        }
+
+        @Override
+        public void promise(long blocks, Supplier<String> what) {
+            alloc.promise(blocks, what);
+        }
+
+        @Override
+        public void unpromise(long blocks) {
+            alloc.unpromise(blocks);
+        }
+
+        @Override
+        public void unbusy(long block) {
+            alloc.unbusy(block);
+        }
+
+        @Override
+        public void transact(long promised, Consumer<Tx> body) {
+            DaxFs.this.transact(promised, body);
+        }
+
+        @Override
+        public void dirtyInode(Tx tx, InodeData d) {
+            DaxFs.this.dirtyInode(tx, d);
+        }
+
+        @Override
+        public BlockMap.Meta meta(Tx tx, InodeData d) {
+            return DaxFs.this.meta(tx, d);
+        }
+
+        @Override
+        public boolean full(Tx tx, InodeData d, long fb) {
+            return DaxFs.this.full(tx, setCost(d, fb));
+        }
+
+        @Override
+        public void split(Tx tx, InodeData d) {
+            DaxFs.this.split(tx, d);
+        }
+
+        @Override
+        public long takePromised(Tx tx) {
+            return alloc.takePromised(1, tx).start();
+        }
+
+        @Override
+        public void markUsed(long block, Tx tx) {
+            alloc.markUsed(block, tx);
+        }
+
+        @Override
+        public void freeBlocks(Tx tx, InodeData d, long from, long to) {
+            DaxFs.this.freeBlocks(tx, d, from, to);
+        }
     }
 
     static long now() {

@@ -1,6 +1,7 @@
 package io.jdax.daxfs;
 
 import io.jdax.dax.DaxException;
+import io.jdax.fsdax.ExtentMap.Extent;
 
 import java.nio.charset.StandardCharsets;
 import java.util.BitSet;
@@ -61,11 +62,16 @@ final class Repair {
                 rewriteTree(d);
             }
             long eof = Math.ceilDiv(d.size, Geometry.BLOCK);
-            List<Long> past = List.copyOf(d.map.entries.tailMap(eof).keySet());
-            if (!past.isEmpty()) {
-                BlockMap.Meta meta = meta(d);
-                past.forEach(fb -> d.map.clear(fb, meta));
-                repairs.add("inode " + d.ino + ": " + past.size() + " block(s) past its size freed (an interrupted truncate)");
+            long past = 0;
+            BlockMap.Meta meta = meta(d);
+            for (Extent p : d.map.pieces(eof, Long.MAX_VALUE)) {
+                for (long fb = p.start(); fb < p.end(); fb++) {
+                    d.map.clear(fb, meta);
+                }
+                past += p.count();
+            }
+            if (past > 0) {
+                repairs.add("inode " + d.ino + ": " + past + " block(s) past its size freed (an interrupted truncate)");
             }
         }
         Set<String> taken = new HashSet<>();
@@ -98,7 +104,9 @@ final class Repair {
         for (InodeData d : inodes) {
             if (d != null) {
                 d.map.nodeBlocks().forEach(b -> used.set((int) (long) b));
-                d.map.entries.values().forEach(raw -> used.set((int) (raw & BlockMap.ADDR_MASK)));
+                for (Extent e : d.map.extents()) {
+                    used.set((int) e.dev(), (int) (e.dev() + e.count()));
+                }
             }
         }
         BitSet before = s.bitmap;

@@ -2,6 +2,7 @@ package io.jdax.daxfs;
 
 import io.jdax.dax.DaxException;
 import io.jdax.dax.Errno;
+import io.jdax.fsdax.ExtentMap;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -249,7 +250,7 @@ final class Scan {
                     drop(d, null);
                     continue;
                 }
-                d.map.entries.put(below, e);
+                d.map.load(below, e);
                 any = true;
             } else if (walk(d, level - 1, below, e)) {
                 any = true;
@@ -319,8 +320,9 @@ final class Scan {
                 continue;
             }
             long eofBlock = Math.ceilDiv(d.size, BLOCK);
-            Long past = d.map.entries.ceilingKey(eofBlock);
-            if (past != null) {
+            ExtentMap.Extent beyond = d.map.ceiling(eofBlock);
+            if (beyond != null) {
+                long past = Math.max(beyond.start(), eofBlock);
                 p.pending("inode " + d.ino + " (" + Names.quote(d.nameString()) + ") maps file block " + past
                         + " past its size " + d.size + " (a truncate was under way): mount frees those blocks");
             }

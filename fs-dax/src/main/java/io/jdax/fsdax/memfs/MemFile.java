@@ -4,6 +4,8 @@ import io.jdax.dax.DaxAccessMode;
 import io.jdax.dax.DaxException;
 import io.jdax.dax.Errno;
 import io.jdax.fsdax.DaxMapping;
+import io.jdax.fsdax.ExtentMap;
+import io.jdax.fsdax.ExtentMap.Extent;
 import io.jdax.fsdax.Inode;
 import io.jdax.fsdax.Iomap;
 import io.jdax.fsdax.IomapFlag;
@@ -11,9 +13,7 @@ import io.jdax.uio.IovIter;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
@@ -32,31 +32,11 @@ import static io.jdax.fsdax.memfs.MemFs.MAX_FILE_SIZE;
  * punch hole zero the parts of blocks they keep.
  */
 public final class MemFile implements Inode {
-    /**
-     * File blocks {@code [start, start + count)} on device blocks {@code [dev, dev + count)}, all
-     * written or all unwritten (ext4's extent).
-     */
-    private record Extent(long start, long dev, long count, boolean unwritten) {
-        long end() {
-            return start + count;
-        }
-
-        /** The device block holding file block {@code b} of this extent. */
-        long devOf(long b) {
-            return dev + (b - start);
-        }
-    }
-
     private final MemFs fs;
     private final long ino;
     private final ReentrantReadWriteLock rwsem = new ReentrantReadWriteLock();
-    /*
-     * By first file block; guarded by rwsem. Extents never overlap, and two that touch in the file
-     * and on the device with the same state are one (insert merges), so a run is one extent and
-     * one lookup finds it, however many blocks it has.
-     */
-    private final TreeMap<Long, Extent> extents = new TreeMap<>();
-    private long blockCount; // guarded by rwsem
+    /* Guarded by rwsem. A run is one extent, so one lookup finds it, however many blocks it has. */
+    private final ExtentMap extents = new ExtentMap();
     private volatile long size; // written under the write lock; volatile so size() takes no lock
 
     MemFile(MemFs fs, long ino) {
@@ -80,7 +60,7 @@ public final class MemFile implements Inode {
 
     /** Device blocks the file holds, written or not. */
     public long blockCount() {
-        return locked(rwsem.readLock(), () -> blockCount);
+        return locked(rwsem.readLock(), extents::blockCount);
     }
 
     /**
@@ -90,7 +70,7 @@ public final class MemFile implements Inode {
     public List<Iomap> fiemap() {
         return locked(rwsem.readLock(), () -> {
             List<Iomap> out = new ArrayList<>();
-            for (Extent e : extents.values()) {
+            for (Extent e : extents) {
                 out.add(iomap(e.start(), e, e.count(), false));
             }
             return out;
@@ -149,16 +129,16 @@ public final class MemFile implements Inode {
         locked(rwsem.writeLock(), () -> {
             long first = pos / BLOCK_SIZE;
             long last = Math.ceilDiv(pos + length, BLOCK_SIZE);
-            fs.allocator.require((last - first) - present(first, last),
+            fs.allocator.require((last - first) - extents.mapped(first, last),
                     () -> "file " + ino + ": fallocate of " + length + " bytes at " + pos);
             for (long b = first; b < last; ) {
-                Extent e = extentAt(b);
+                Extent e = extents.lookup(b);
                 if (e != null) {
                     b = e.end();
                     continue;
                 }
                 BlockAllocator.Run run = fs.allocator.allocate(holeEnd(b, last) - b);
-                insert(b, run.start(), run.count(), true);
+                extents.set(b, run.start(), run.count(), true);
                 b += run.count();
             }
             size = Math.max(size, pos + length);
@@ -240,11 +220,11 @@ public final class MemFile implements Inode {
         long first = pos / BLOCK_SIZE;
         long last = Math.ceilDiv(pos + length, BLOCK_SIZE);
         boolean write = flags.contains(IomapFlag.WRITE);
-        Extent head = extentAt(first);
+        Extent head = extents.lookup(first);
         if (write && (head == null || head.end() < last)) {
             // Space for the whole rest of the write, checked before a block is taken or a byte
             // copied: ENOSPC leaves nothing half-written.
-            fs.allocator.require((last - first) - present(first, last),
+            fs.allocator.require((last - first) - extents.mapped(first, last),
                     () -> "file " + ino + ": a write of " + length + " bytes at " + pos);
         }
         if (head != null) {
@@ -272,7 +252,7 @@ public final class MemFile implements Inode {
             long last = first + m.length() / BLOCK_SIZE;
             long firstDev = m.addr() / BLOCK_SIZE;
             long committedEnd = written > 0 ? Math.min(Math.ceilDiv(pos + written, BLOCK_SIZE), last) : first;
-            List<Extent> held = pieces(first, last); // unwritten blocks begin converted, if any
+            List<Extent> held = extents.pieces(first, last); // unwritten blocks begin converted, if any
             for (Extent p : held) {
                 if (p.dev() != firstDev + (p.start() - first)) {
                     throw new DaxException(Errno.EUCLEAN, "file " + ino + ": block " + p.start() + " is at device block "
@@ -280,8 +260,7 @@ public final class MemFile implements Inode {
                 }
             }
             if (committedEnd > first) {
-                remove(first, committedEnd);
-                insert(first, firstDev, committedEnd - first, false);
+                extents.set(first, firstDev, committedEnd - first, false); // merges with written neighbours
             }
             // Blocks past the commit that the map does not hold were allocated by begin: give them back.
             long b = committedEnd;
@@ -312,81 +291,10 @@ public final class MemFile implements Inode {
                 : new Iomap.Unwritten(offset, length, fs.device(), addr);
     }
 
-    /** The extent holding file block {@code b}, or null for a hole. */
-    private Extent extentAt(long b) {
-        Map.Entry<Long, Extent> e = extents.floorEntry(b);
-        return e != null && e.getValue().end() > b ? e.getValue() : null;
-    }
-
     /** Where the hole at file block {@code b} ends: the next extent, or {@code last} if that comes first. */
     private long holeEnd(long b, long last) {
-        Long next = extents.higherKey(b);
-        return next == null ? last : Math.min(next, last);
-    }
-
-    /** The parts of extents inside {@code [first, last)}, in file order. */
-    private List<Extent> pieces(long first, long last) {
-        List<Extent> out = new ArrayList<>();
-        Long from = extents.floorKey(first);
-        for (Extent e : extents.subMap(from == null ? first : from, true, last, false).values()) {
-            long s = Math.max(e.start(), first);
-            long t = Math.min(e.end(), last);
-            if (s < t) {
-                out.add(new Extent(s, e.devOf(s), t - s, e.unwritten()));
-            }
-        }
-        return out;
-    }
-
-    /** Blocks of {@code [first, last)} the map holds. */
-    private long present(long first, long last) {
-        long n = 0;
-        for (Extent p : pieces(first, last)) {
-            n += p.count();
-        }
-        return n;
-    }
-
-    /** Maps the hole {@code [start, start + count)} to device blocks from {@code dev}, merging with its neighbours. */
-    private void insert(long start, long dev, long count, boolean unwritten) {
-        blockCount += count;
-        Map.Entry<Long, Extent> lower = extents.lowerEntry(start);
-        if (lower != null) {
-            Extent b = lower.getValue();
-            if (b.end() == start && b.devOf(start) == dev && b.unwritten() == unwritten) {
-                extents.remove(b.start());
-                start = b.start();
-                dev = b.dev();
-                count += b.count();
-            }
-        }
-        Extent a = extents.get(start + count);
-        if (a != null && dev + count == a.dev() && a.unwritten() == unwritten) {
-            extents.remove(a.start());
-            count += a.count();
-        }
-        extents.put(start, new Extent(start, dev, count, unwritten));
-    }
-
-    /** Takes {@code [first, last)} out of the map, splitting the extents at its edges; returns what it took. */
-    private List<Extent> remove(long first, long last) {
-        List<Extent> taken = pieces(first, last);
-        if (taken.isEmpty()) {
-            return taken;
-        }
-        Extent head = extentAt(first);
-        Extent tail = extentAt(last - 1);
-        extents.subMap(first, true, last, false).clear();
-        if (head != null && head.start() < first) {
-            extents.put(head.start(), new Extent(head.start(), head.dev(), first - head.start(), head.unwritten()));
-        }
-        if (tail != null && tail.end() > last) {
-            extents.put(last, new Extent(last, tail.devOf(last), tail.end() - last, tail.unwritten()));
-        }
-        for (Extent p : taken) {
-            blockCount -= p.count();
-        }
-        return taken;
+        Extent next = extents.ceiling(b);
+        return next == null ? last : Math.min(next.start(), last);
     }
 
     /** Gives device blocks {@code [dev, dev + count)} back to the allocator. */
@@ -398,7 +306,7 @@ public final class MemFile implements Inode {
 
     /** Gives the blocks of {@code [first, last)} back to the allocator. */
     private void release(long first, long last) {
-        for (Extent p : remove(first, last)) {
+        for (Extent p : extents.clear(first, last)) {
             fs.allocator.free(p.dev(), p.count());
         }
     }
