@@ -228,6 +228,9 @@ public final class MemFile implements Inode {
                     () -> "file " + ino + ": a write of " + length + " bytes at " + pos);
         }
         if (head != null) {
+            if (!head.unwritten()) {
+                return written(head); // the whole extent: the engine clips it to the I/O
+            }
             // A write converts unwritten blocks; they hold whatever the device held, so they are new to it.
             return iomap(first, head, Math.min(head.end(), last) - first, write);
         }
@@ -278,6 +281,28 @@ public final class MemFile implements Inode {
     }
 
     // ---- helpers
+
+    /** A written extent and its iomap, made once: overwrites and reads in steady state allocate nothing. */
+    private record Cached(Extent extent, Iomap.Mapped map) {
+    }
+
+    /**
+     * The last written extent handed out; a plain field, as readers under the shared rwsem may
+     * race to set it (a record's final fields make any one they see whole).
+     */
+    private Cached cached;
+
+    /** The iomap of all of written extent {@code e}: the cached one while the map still holds that extent. */
+    private Iomap written(Extent e) {
+        Cached c = cached;
+        if (c != null && c.extent() == e) {
+            return c.map();
+        }
+        Iomap.Mapped m = new Iomap.Mapped(e.start() * BLOCK_SIZE, e.count() * BLOCK_SIZE, fs.device(),
+                e.dev() * BLOCK_SIZE, false);
+        cached = new Cached(e, m);
+        return m;
+    }
 
     /** The iomap of {@code n} blocks of extent {@code e} from file block {@code firstBlock}. */
     private Iomap iomap(long firstBlock, Extent e, long n, boolean write) {
