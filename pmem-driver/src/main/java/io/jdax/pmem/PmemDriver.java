@@ -12,8 +12,10 @@ import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
+import java.util.regex.Pattern;
 
 /**
  * The pmem driver: persistent memory from a file, a file on a DAX filesystem, or device DAX.
@@ -74,7 +76,15 @@ public final class PmemDriver implements DaxDriver {
      * {@code -Djdax.pmem.mode=cpu_cache} to fail instead of falling back to the page cache.
      */
     public static final String MODE_PROPERTY = "jdax.pmem.mode";
+    /**
+     * Spec parameter: whether the CPU caches are inside the persistence domain,
+     * {@code eadr=auto|on|off} (auto: what the nvdimm region's {@code persistence_domain} says).
+     */
+    public static final String PARAM_EADR = "eadr";
+    /** System property giving the default of {@value #PARAM_EADR} for every pmem device, e.g. {@code -Djdax.pmem.eadr=off}. */
+    public static final String EADR_PROPERTY = "jdax.pmem.eadr";
 
+    private static final Pattern DAX_NAME = Pattern.compile("dax\\d+\\.\\d+");
     private static final int S_IFMT = 0170000;
     private static final int S_IFCHR = 0020000;
 
@@ -98,13 +108,13 @@ public final class PmemDriver implements DaxDriver {
     public String description() {
         return "persistent memory from a file, a DAX filesystem or device DAX: "
                 + "pmem:PATH?size=1G&create=true[&sparse=true]&mode=auto|cpu_cache|page_cache|volatile|emulated (-D"
-                + MODE_PROPERTY + ")";
+                + MODE_PROPERTY + ")[&eadr=auto|on|off] (-D" + EADR_PROPERTY + ")";
     }
 
     @Override
     public DaxDevice open(DeviceSpec spec, Arch arch) {
         Objects.requireNonNull(arch, "arch");
-        spec.requireKnownParams(Set.of(PARAM_SIZE, PARAM_CREATE, PARAM_SPARSE, PARAM_MODE));
+        spec.requireKnownParams(Set.of(PARAM_SIZE, PARAM_CREATE, PARAM_SPARSE, PARAM_MODE, PARAM_EADR));
         OptionalLong size = spec.size(PARAM_SIZE);
         if (size.isPresent()) {
             PmemFile.checkSize(spec, size.getAsLong());
@@ -112,18 +122,67 @@ public final class PmemDriver implements DaxDriver {
         boolean create = spec.flag(PARAM_CREATE, false);
         boolean sparse = spec.flag(PARAM_SPARSE, false);
         RequestedMode mode = RequestedMode.of(spec);
+        Eadr eadr = Eadr.of(spec);
         Path path = path(spec);
-        Mapping m = isCharDevice(path)
-                ? DevDax.open(spec, path, size, create, mode, arch, platform)
-                : PmemFile.open(spec, path, size, create, sparse, mode, arch, platform);
-        return PmemDevice.open(m, spec, arch, platform);
+        if (isCharDevice(path)) {
+            return PmemDevice.open(DevDax.open(spec, path, size, create, mode, eadr, arch, platform), spec, arch,
+                    platform);
+        }
+        refuseKmem(path);
+        return PmemDevice.open(openFile(spec, path, size, create, sparse, mode, eadr, arch), spec, arch, platform);
+    }
+
+    /**
+     * A file, with its persistence decided by the region of the pmem disk under its filesystem
+     * (C12): MAP_SYNC or emulated CPU_CACHE becomes PERSISTENT_CACHE where {@link Eadr} says so.
+     */
+    private Mapping openFile(DeviceSpec spec, Path path, OptionalLong size, boolean create, boolean sparse,
+                             RequestedMode mode, Eadr eadr, Arch arch) {
+        Mapping m = PmemFile.open(spec, path, size, create, sparse, mode, arch, platform);
+        try {
+            Optional<NdRegion> region = m.badBlocks() instanceof BadBlockSource.Disk d ? d.disk().region()
+                    : Optional.empty();
+            String disk = m.badBlocks() instanceof BadBlockSource.Disk d ? d.disk().name() : null;
+            m = m.withPlatform(region, disk == null ? "a file on a filesystem that is not on a pmem disk"
+                    : region.map(r -> "a file on pmem disk " + disk + " in nvdimm " + r.name() + " (" + r.dir() + ")")
+                    .orElse("a file on pmem disk " + disk + ", in no nvdimm region sysfs shows"));
+            String what = mode == RequestedMode.EMULATED
+                    ? "mode=emulated: " + path + " treated as persistent memory, no msync; the data is only as durable"
+                    + " as the file's memory"
+                    : "MAP_SYNC mapping of " + path + " on a DAX filesystem, no system call";
+            return eadr.apply(m, region, what, arch.name());
+        } catch (RuntimeException | Error e) {
+            m.arena().close();
+            throw e;
+        }
+    }
+
+    /**
+     * A device DAX path that does not exist may name a device bound to kmem (system RAM), which
+     * has no character device: say so instead of "does not exist".
+     */
+    private void refuseKmem(Path path) {
+        Path name = path.getFileName();
+        if (name == null || !DAX_NAME.matcher(name.toString()).matches() || Files.exists(path)) {
+            return;
+        }
+        try {
+            if (platform.sysfs().devDax(name.toString()).driver().filter("kmem"::equals).isPresent()) {
+                throw DevDax.kmem(name.toString());
+            }
+        } catch (DaxException e) {
+            if (e.errno() == Errno.EBUSY) {
+                throw e;
+            }
+            // no such device DAX either: the file opener says the path does not exist
+        }
     }
 
     /** Opens {@code path} as device DAX whatever its file type: how tests map a regular file through FFM. */
     PmemDevice openDevDax(DeviceSpec spec, Arch arch) {
-        spec.requireKnownParams(Set.of(PARAM_SIZE, PARAM_MODE));
-        Mapping m = DevDax.open(spec, path(spec), spec.size(PARAM_SIZE), false, RequestedMode.of(spec), arch,
-                platform);
+        spec.requireKnownParams(Set.of(PARAM_SIZE, PARAM_MODE, PARAM_EADR));
+        Mapping m = DevDax.open(spec, path(spec), spec.size(PARAM_SIZE), false, RequestedMode.of(spec),
+                Eadr.of(spec), arch, platform);
         return PmemDevice.open(m, spec, arch, platform);
     }
 
