@@ -83,6 +83,12 @@ public final class PmemDriver implements DaxDriver {
     public static final String PARAM_EADR = "eadr";
     /** System property giving the default of {@value #PARAM_EADR} for every pmem device, e.g. {@code -Djdax.pmem.eadr=off}. */
     public static final String EADR_PROPERTY = "jdax.pmem.eadr";
+    /**
+     * System property: where the driver reads sysfs instead of {@code /sys}, read at each open.
+     * For tests and demonstrations over fake trees (a region whose persistence domain is
+     * {@code cpu_cache}, a DIMM's unsafe shutdown count); never needed on a real machine.
+     */
+    public static final String SYSFS_PROPERTY = "jdax.pmem.sysfs";
 
     private static final Pattern DAX_NAME = Pattern.compile("dax\\d+\\.\\d+");
     private static final int S_IFMT = 0170000;
@@ -111,9 +117,17 @@ public final class PmemDriver implements DaxDriver {
                 + MODE_PROPERTY + ")[&eadr=auto|on|off] (-D" + EADR_PROPERTY + ")";
     }
 
+    /** The platform of this open: the fixed one given, or the system's with {@value #SYSFS_PROPERTY} applied. */
+    private Platform platform() {
+        String root = System.getProperty(SYSFS_PROPERTY);
+        return platform != Platform.SYSTEM || root == null || root.isBlank() ? platform
+                : new Platform(new Sysfs(Path.of(root)), platform.msync(), platform.closeTimeout());
+    }
+
     @Override
     public DaxDevice open(DeviceSpec spec, Arch arch) {
         Objects.requireNonNull(arch, "arch");
+        Platform platform = platform();
         spec.requireKnownParams(Set.of(PARAM_SIZE, PARAM_CREATE, PARAM_SPARSE, PARAM_MODE, PARAM_EADR));
         OptionalLong size = spec.size(PARAM_SIZE);
         if (size.isPresent()) {
@@ -128,16 +142,17 @@ public final class PmemDriver implements DaxDriver {
             return PmemDevice.open(DevDax.open(spec, path, size, create, mode, eadr, arch, platform), spec, arch,
                     platform);
         }
-        refuseKmem(path);
-        return PmemDevice.open(openFile(spec, path, size, create, sparse, mode, eadr, arch), spec, arch, platform);
+        refuseKmem(path, platform);
+        return PmemDevice.open(openFile(spec, path, size, create, sparse, mode, eadr, arch, platform), spec, arch,
+                platform);
     }
 
     /**
      * A file, with its persistence decided by the region of the pmem disk under its filesystem
      * (C12): MAP_SYNC or emulated CPU_CACHE becomes PERSISTENT_CACHE where {@link Eadr} says so.
      */
-    private Mapping openFile(DeviceSpec spec, Path path, OptionalLong size, boolean create, boolean sparse,
-                             RequestedMode mode, Eadr eadr, Arch arch) {
+    private static Mapping openFile(DeviceSpec spec, Path path, OptionalLong size, boolean create, boolean sparse,
+                                    RequestedMode mode, Eadr eadr, Arch arch, Platform platform) {
         Mapping m = PmemFile.open(spec, path, size, create, sparse, mode, arch, platform);
         try {
             Optional<NdRegion> region = m.badBlocks() instanceof BadBlockSource.Disk d ? d.disk().region()
@@ -161,7 +176,7 @@ public final class PmemDriver implements DaxDriver {
      * A device DAX path that does not exist may name a device bound to kmem (system RAM), which
      * has no character device: say so instead of "does not exist".
      */
-    private void refuseKmem(Path path) {
+    private static void refuseKmem(Path path, Platform platform) {
         Path name = path.getFileName();
         if (name == null || !DAX_NAME.matcher(name.toString()).matches() || Files.exists(path)) {
             return;
