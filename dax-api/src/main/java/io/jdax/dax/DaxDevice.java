@@ -114,11 +114,14 @@ public class DaxDevice implements AutoCloseable {
         Optional<DaxOperations.CopyFromIter> own = ops.copyFromIter();
         this.ownCopyFromIter = own.isPresent();
         // The fallback: durable (non-temporal, cached edges written back) where the CPU cache is
-        // all that stands between a store and the media, plain non-temporal elsewhere: a
-        // PERSISTENT_CACHE device keeps its cached edges in a cache inside the persistence domain,
-        // and flush() fences them there.
-        this.copyFrom = own.orElse(info.persistence().needsWriteback()
-                ? arch::copyFromIterFlushcache : arch::copyFromIterNocache);
+        // all that stands between a store and the media; a PERSISTENT_CACHE device keeps what it
+        // stores in a cache inside the persistence domain (flush() fences it there), so it gets
+        // the eADR copy, which writes nothing back; plain non-temporal elsewhere.
+        this.copyFrom = own.orElse(switch (info.persistence()) {
+            case CPU_CACHE -> arch::copyFromIterFlushcache;
+            case PERSISTENT_CACHE -> arch::copyFromIterEadr;
+            case PAGE_CACHE, VOLATILE -> arch::copyFromIterNocache;
+        });
         Optional<DaxOperations.CopyToIter> ownTo = ops.copyToIter();
         this.ownCopyToIter = ownTo.isPresent();
         this.copyTo = ownTo.orElse(arch::copyToIterMc);

@@ -43,9 +43,9 @@ public interface DaxOperations {
     /**
      * The device's own write path ({@code dax_copy_from_iter}), e.g. pmem's durable copy. When
      * empty, the core copies with {@link io.jdax.arch.Arch#copyFromIterFlushcache} for a
-     * {@link PersistenceMode#CPU_CACHE} device and {@link io.jdax.arch.Arch#copyFromIterNocache}
-     * otherwise: a {@link PersistenceMode#PERSISTENT_CACHE} device needs no write-back, its
-     * {@link #flush} fences (DESIGN.md C11).
+     * {@link PersistenceMode#CPU_CACHE} device, {@link io.jdax.arch.Arch#copyFromIterEadr} for a
+     * {@link PersistenceMode#PERSISTENT_CACHE} one (no write-back: its {@link #flush} fences), and
+     * {@link io.jdax.arch.Arch#copyFromIterNocache} otherwise (DESIGN.md C11).
      */
     default Optional<CopyFromIter> copyFromIter() {
         return Optional.empty();

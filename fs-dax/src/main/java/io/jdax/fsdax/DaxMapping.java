@@ -109,8 +109,9 @@ public final class DaxMapping {
     /**
      * Sets {@code [offset, offset + length)} of the mapping to {@code value} and makes it durable
      * ({@code pmem2_memset_fn}): on a {@code CPU_CACHE} device the Arch's memset (non-temporal
-     * stores, the cached edges written back, a fence), on a {@code PERSISTENT_CACHE} device the
-     * same stores and the fence with nothing written back (libpmem2's eADR functions), on a
+     * stores, the cached edges written back, a fence), on a {@code PERSISTENT_CACHE} device
+     * stores (cached or non-temporal by size, as {@link io.jdax.arch.Arch#copyEadr}) and the fence
+     * with nothing written back (libpmem2's eADR functions), on a
      * {@code PAGE_CACHE} device plain stores and {@link #persist}, on a volatile one plain stores.
      *
      * @param flags {@code Arch.MEM_*}: {@code MEM_NODRAIN} leaves the fence (or the msync) to a
@@ -127,7 +128,7 @@ public final class DaxMapping {
                 return;
             }
             if (device.persistence() == io.jdax.dax.PersistenceMode.PERSISTENT_CACHE) {
-                device.arch().memset(writable("memset"), offset, length, value, flags | io.jdax.arch.Arch.MEM_NOFLUSH);
+                device.arch().memset(writable("memset"), offset, length, value, eadrFlags(flags, length));
                 eadrFence(flags);
                 return;
             }
@@ -159,7 +160,7 @@ public final class DaxMapping {
                 return;
             }
             if (device.persistence() == io.jdax.dax.PersistenceMode.PERSISTENT_CACHE) {
-                device.arch().memmove(m, dstOffset, m, srcOffset, length, flags | io.jdax.arch.Arch.MEM_NOFLUSH);
+                device.arch().memmove(m, dstOffset, m, srcOffset, length, eadrFlags(flags, length));
                 eadrFence(flags);
                 return;
             }
@@ -169,6 +170,21 @@ public final class DaxMapping {
                 persist(dstOffset, length);
             }
         }
+    }
+
+    /**
+     * eADR: stores only (nothing to write back); unless the caller chose the kind of store,
+     * cached below the Arch's {@link io.jdax.arch.Arch#eadrNontemporalFrom()} and non-temporal
+     * from there, as {@link io.jdax.arch.Arch#copyEadr} does.
+     */
+    private int eadrFlags(int flags, long length) {
+        int hints = io.jdax.arch.Arch.MEM_TEMPORAL | io.jdax.arch.Arch.MEM_NONTEMPORAL | io.jdax.arch.Arch.MEM_WB
+                | io.jdax.arch.Arch.MEM_WC;
+        if ((flags & hints) == 0) {
+            flags |= length < device.arch().eadrNontemporalFrom() ? io.jdax.arch.Arch.MEM_TEMPORAL
+                    : io.jdax.arch.Arch.MEM_NONTEMPORAL;
+        }
+        return flags | io.jdax.arch.Arch.MEM_NOFLUSH;
     }
 
     /** eADR: the stores are in a persistent cache; the fence (unless the flags leave it out) makes them durable. */

@@ -118,7 +118,12 @@ class DaxIomapTest {
         MemFs eadr = new MemFs(track(new LinearDevice("plaineadr", 32 * PAGE, eadrArch,
                 PersistenceMode.PERSISTENT_CACHE)));
         assertEquals(16 * PAGE, write(eadr.create(), 0, data));
-        assertEquals(1, eadrArch.nocache.get(), "a PERSISTENT_CACHE device needs no write-back: the nocache copy");
+        assertEquals(1, eadrArch.nocache.get(), "a PERSISTENT_CACHE device needs no write-back: 64 KiB non-temporal");
+        assertEquals(0, eadrArch.flushcache.get());
+        long mc = eadrArch.mc.get();
+        assertEquals(100, write(eadr.create(), 0, pattern(100, 4)));
+        assertTrue(eadrArch.mc.get() > mc, "below Arch.eadrNontemporalFrom(): cached stores (copyMc)");
+        assertEquals(1, eadrArch.nocache.get());
         assertEquals(0, eadrArch.flushcache.get());
     }
 

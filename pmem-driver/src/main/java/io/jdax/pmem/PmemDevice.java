@@ -37,8 +37,8 @@ import java.util.Optional;
  *       before the first bad sector (at least one).</li>
  *   <li>{@code copyFromIter} is the durable copy, {@link Arch#copyFromIterFlushcache}: the lines
  *       not stored non-temporally are written back, and only those (C4). In
- *       {@link PersistenceMode#PERSISTENT_CACHE} (eADR) it is {@link Arch#copyFromIterNocache}:
- *       nothing is written back, the cached edges are in a persistent cache, {@code flush} fences.</li>
+ *       {@link PersistenceMode#PERSISTENT_CACHE} (eADR) it is {@link Arch#copyFromIterEadr}:
+ *       nothing is written back (cached stores are in a persistent cache), {@code flush} fences.</li>
  *   <li>{@code copyToIter} refuses (EIO) a range with known bad sectors rather than read poison,
  *       and reads with {@link Arch#copyMc}, which survives poison it did not know of.</li>
  *   <li>{@code zeroPageRange} zeroes through the same durable copy and clears the poison of the
@@ -223,7 +223,7 @@ public final class PmemDevice extends DaxDevice {
 
         /** The device's copy: flushcache (C4), or with eADR the same stores and no write-back. */
         private long copy(long offset, long bytes, IovIter iter) {
-            return eadr ? arch.copyFromIterNocache(target, offset, bytes, iter)
+            return eadr ? arch.copyFromIterEadr(target, offset, bytes, iter)
                     : arch.copyFromIterFlushcache(target, offset, bytes, iter);
         }
 
@@ -261,7 +261,7 @@ public final class PmemDevice extends DaxDevice {
                 while (done < bytes) {
                     long chunk = Math.min(ZEROS.byteSize(), bytes - done);
                     if (eadr) {
-                        arch.copyNocache(ZEROS, 0, target, off + done, chunk);
+                        arch.copyEadr(ZEROS, 0, target, off + done, chunk);
                     } else {
                         arch.copyFlushcache(ZEROS, 0, target, off + done, chunk);
                     }
