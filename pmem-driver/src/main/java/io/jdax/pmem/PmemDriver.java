@@ -22,7 +22,7 @@ import java.util.regex.Pattern;
  *
  * <h2>Spec</h2>
  * <pre>
- * pmem:PATH[?size=SIZE][&amp;create=true][&amp;sparse=true][&amp;mode=auto|cpu_cache|page_cache|volatile|emulated]
+ * pmem:PATH[?size=SIZE][&amp;create=true][&amp;sparse=true][&amp;mode=auto|cpu_cache|page_cache|volatile|emulated][&amp;eadr=auto|on|off]
  * </pre>
  * <ul>
  *   <li>{@code PATH} a regular file, or a device DAX character device ({@code /dev/daxX.Y}).</li>
@@ -48,7 +48,8 @@ import java.util.regex.Pattern;
  *         <li>{@code auto}: a file is mapped with MAP_SYNC ({@code CPU_CACHE}) when the
  *             filesystem is DAX and the {@link Arch} can write cache lines back, else as a plain
  *             shared mapping ({@code PAGE_CACHE}: {@code flush()} msyncs the dirty pages);
- *             device DAX is {@code CPU_CACHE} and refuses an Arch without cache write-back.</li>
+ *             device DAX in an nvdimm region is {@code CPU_CACHE} (or {@code PERSISTENT_CACHE},
+ *             below) and refuses an Arch without cache write-back.</li>
  *         <li>{@code cpu_cache}: that or a clear error.</li>
  *         <li>{@code page_cache}: a plain shared mapping (files only).</li>
  *         <li>{@code volatile}: no durability promise, {@code flush()} only fences; the explicit
@@ -57,8 +58,15 @@ import java.util.regex.Pattern;
  *             like PMDK's {@code PMEM_IS_PMEM_FORCE=1}): for emulated pmem and benchmarks, never
  *             for data that must survive.</li>
  *       </ul></li>
+ *   <li>{@value #PARAM_EADR}: whether the CPU caches are inside the persistence domain (C12);
+ *       default {@value #EADR_PROPERTY}, else {@code auto}: the nvdimm region's
+ *       {@code persistence_domain} ({@code cpu_cache}: {@code PERSISTENT_CACHE}, nothing written
+ *       back; anything else: {@code CPU_CACHE}); {@code on} or {@code off} override it.</li>
  * </ul>
- * The device says which mode it got and why ({@link DaxDevice#persistenceReason()}).
+ * Device DAX over memory that is not persistent (hmem, a CXL RAM region) is {@code VOLATILE}
+ * unless {@code mode=emulated}; one bound to kmem is refused (EBUSY) with the way back. The
+ * device says which mode it got and why ({@link DaxDevice#persistenceReason()}) and what the
+ * platform told it ({@link DaxDevice#facts()}, {@link DaxDevice#unsafeShutdownCount()}).
  */
 public final class PmemDriver implements DaxDriver {
     /** The scheme. */
