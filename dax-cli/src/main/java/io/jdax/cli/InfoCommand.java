@@ -117,11 +117,16 @@ final class InfoCommand implements Callable<Integer> {
             out.printf("  alignment    %s%n", Sizes.format(dev.alignment()));
             out.printf("  persistence  %s: %s%n", dev.persistence(), dev.persistenceReason());
             out.printf("  arch         %s%n", dev.arch().name());
-            out.printf("  write path   %s%n", dev.hasOwnCopyFromIter()
-                    ? "the driver's own copyFromIter"
-                    : dev.persistence().needsWriteback()
-                    ? "the core's fallback copyFromIterFlushcache (non-temporal, cached edges written back: C4)"
-                    : "the core's fallback copyFromIterNocache (non-temporal stores; this device needs no write-back)");
+            out.printf("  write path   %s%n", dev.hasOwnCopyFromIter() ? "the driver's own copyFromIter"
+                    : switch (dev.persistence()) {
+                        case CPU_CACHE -> "the core's fallback copyFromIterFlushcache (non-temporal, cached edges "
+                                + "written back: C4)";
+                        case PERSISTENT_CACHE -> "the core's fallback copyFromIterEadr (cached below "
+                                + dev.arch().eadrNontemporalFrom() + " bytes, non-temporal from there; nothing "
+                                + "written back)";
+                        case PAGE_CACHE, VOLATILE -> "the core's fallback copyFromIterNocache (non-temporal stores; "
+                                + "this device needs no write-back)";
+                    });
             out.printf("  flush()      %s%n", switch (dev.persistence()) {
                 case CPU_CACHE -> "fence: stores are durable once written back and fenced, no system call";
                 case PERSISTENT_CACHE -> "fence: the CPU caches are persistent (eADR), so a fenced store is durable;"
