@@ -26,6 +26,10 @@
 #                         also require these instructions (real-dax.sh sets
 #                         avx2/clwb for QEMU's TCG -cpu max); the checks always
 #                         require what /proc/cpuinfo calls for
+#   JDAX_REALDAX_EXPECT_DOMAIN
+#                         also require region0's persistence_domain to be this and the
+#                         devices to say they follow it (real-dax.sh: memory_controller,
+#                         the guest booted with nvdimm-persistence=mem-ctrl)
 #   JDAX_REALDAX_SELFTEST=1, JDAX_REALDAX_JDAX
 #                         also run `jdax selftest` with this ./jdax launcher
 #                         (real-dax.sh sets them when the built CLI has the command)
@@ -53,6 +57,7 @@ for j in "$jars"/*.jar; do cp+=:$j; done
 # -XX:TieredStopAtLevel=4 runs with C2.
 read -r -a java_opts <<< "-Xshare:auto -XX:TieredStopAtLevel=1 --enable-native-access=ALL-UNNAMED ${JDAX_JAVA_OPTS:-}"
 expect=()
+[[ -z ${JDAX_REALDAX_EXPECT_DOMAIN:-} ]] || expect+=(--expect-domain "$JDAX_REALDAX_EXPECT_DOMAIN")
 [[ -z ${JDAX_REALDAX_EXPECT_COPY:-} ]] || expect+=(--expect-copy "$JDAX_REALDAX_EXPECT_COPY")
 [[ -z ${JDAX_REALDAX_EXPECT_FLUSH:-} ]] || expect+=(--expect-flush "$JDAX_REALDAX_EXPECT_FLUSH")
 

@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # real-dax.sh — the real-DAX checks: builds the jars on the host, boots the QEMU
-# guest with an emulated NVDIMM (setup.sh, run-guest.sh), runs
-# real-dax-guest.sh in it (fsdax with MAP_SYNC, then devdax), and turns the
-# guest's results into a pass/fail summary. In the guest it also poisons pages
-# with madvise(MADV_HWPOISON) (HwPoisonChecks; never with --no-vm).
+# guest with an emulated NVDIMM (setup.sh, run-guest.sh) whose platform says
+# ADR (nvdimm-persistence=mem-ctrl), runs real-dax-guest.sh in it (fsdax with
+# MAP_SYNC, then devdax), then boots it again saying eADR
+# (nvdimm-persistence=cpu) for platform-guest.sh (both namespace modes as an
+# unprivileged user: PERSISTENT_CACHE, nothing written back), and turns the
+# guests' results into a pass/fail summary. In the first guest it also poisons
+# pages with madvise(MADV_HWPOISON) (HwPoisonChecks; never with --no-vm).
 #
 #   real-dax.sh [RESULTS_DIR] [--timeout SECS] [--no-build]
 #   real-dax.sh [RESULTS_DIR] --no-vm [--fsdax-mount DIR] [--devdax /dev/daxX.Y] [--no-build]
@@ -21,7 +24,8 @@
 # when the guest did not finish (3 boot failure, 124 timeout); 1 otherwise;
 # 2 for bad usage. On failure it prints the failed checks and the guest log.
 # Environment: as setup.sh and run-guest.sh; JDAX_JAVA_OPTS (extra JVM options
-# in the guest). In the guest under TCG the checks also require copy=avx2 and
+# in the guest); JDAX_REALDAX_EADR=0 skips the second (eADR) boot. The eADR
+# guest's console and results are in RESULTS_DIR/eadr/. In the guest under TCG the checks also require copy=avx2 and
 # flush=clwb (QEMU's -cpu max: AVX2 and clwb, no AVX-512); set
 # JDAX_REALDAX_EXPECT_COPY / JDAX_REALDAX_EXPECT_FLUSH to change that (empty:
 # only what the guest's /proc/cpuinfo calls for).
@@ -88,7 +92,18 @@ if ((vm)); then
         export JDAX_REALDAX_EXPECT_COPY=${JDAX_REALDAX_EXPECT_COPY-avx2}
         export JDAX_REALDAX_EXPECT_FLUSH=${JDAX_REALDAX_EXPECT_FLUSH-clwb}
     fi
-    "$here/run-guest.sh" "$here/real-dax-guest.sh" "$results" "${timeout_args[@]}" || rc=$?
+    JDAX_QEMU_NVDIMM_PERSISTENCE=mem-ctrl JDAX_REALDAX_EXPECT_DOMAIN=memory_controller \
+        "$here/run-guest.sh" "$here/real-dax-guest.sh" "$results" "${timeout_args[@]}" || rc=$?
+    if [[ ${JDAX_REALDAX_EADR:-1} != 0 ]]; then
+        # The second boot: the same guest told its NVDIMM's caches are persistent.
+        rm -rf "$results/eadr"
+        mkdir -p "$results/eadr"
+        erc=0
+        JDAX_QEMU_NVDIMM_PERSISTENCE=cpu JDAX_PLATFORM_DOMAIN=cpu_cache \
+            "$here/run-guest.sh" "$here/platform-guest.sh" "$results/eadr" "${timeout_args[@]}" || erc=$?
+        cat "$results/eadr/results.txt" >> "$results/results.txt" 2>/dev/null || true
+        echo "eadr.run_guest=$erc" >> "$results/results.txt"
+    fi
 else
     export JDAX_RESULTS=$results JDAX_REALDAX_FSDAX_MOUNT=$fsdax_mount JDAX_REALDAX_DEVDAX=$devdax
     bash "$here/real-dax-guest.sh" 2> "$results/guest.log" || rc=$?
@@ -162,6 +177,30 @@ failed=()
         done
         while IFS= read -r line; do failed+=("$line"); done < <(grep -E '^hwpoison\.[a-z]+\.check\.[a-z0-9_]+=fail' "$r" || true)
     fi
+    # the eADR boot (platform-guest.sh)
+    if [[ -n $(get eadr.run_guest) ]]; then
+        echo "  eADR boot: $(get eadr.boot); deep_flush $(get eadr.deep_flush)"
+        for mode in fsdax devdax; do
+            grep -q "^platform\.$mode\." "$r" || continue
+            pass=$(grep -cE "^platform\.$mode\.check\.[a-z0-9_]+=pass" "$r" || true)
+            fail=$(grep -cE "^platform\.$mode\.check\.[a-z0-9_]+=fail" "$r" || true)
+            echo "    $mode as $(get "platform.$mode.user"): $(get "platform.$mode.persistence" | cut -c1-160)"
+            echo "      checks: $pass passed, $fail failed; JVM $(get "platform.$mode.exit" | sed 's/^0$/ok/;s/^[1-9].*$/FAILED(&)/')" \
+                 "$(get "platform.$mode.ms") ms; writes: $(get "platform.$mode.writes.counts")"
+            echo "      persist: $(get "platform.$mode.persist.counts"); deep flush: $(get "platform.$mode.deep_flush.outcome")"
+            [[ $mode == fsdax ]] && echo "      daxfs: $(get "platform.$mode.daxfs.counts")"
+            [[ $mode == devdax ]] && echo "      bad blocks: $(get "platform.$mode.badblocks" | cut -c1-200)"
+            echo "      unsafe shutdowns: $(get "platform.$mode.unsafe_shutdowns")"
+            st=$(get "platform.$mode.exit")
+            [[ -z $st || $st == 0 ]] || failed+=("eADR boot: $mode PlatformChecks JVM exited with status $st")
+        done
+        [[ -z $(get eadr.info.exit) ]] || echo "    jdax info --device pmem:/dev/dax0.0 as nobody: exit $(get eadr.info.exit), $(get eadr.info.ms) ms"
+        while IFS= read -r line; do failed+=("eADR boot: $line"); done < <(grep -E '^platform\.[a-z]+\.check\.[a-z0-9_]+=fail' "$r" || true)
+        while IFS= read -r line; do failed+=("eADR boot: $line"); done < <(grep -E '^platform\.[a-z]+\.setup=' "$r" || true)
+        [[ $(get eadr.run_guest) == 0 ]] || failed+=("eADR boot: run-guest.sh ended with status $(get eadr.run_guest)")
+        [[ $(get eadr) == ok ]] || failed+=("eADR boot: platform-guest.sh did not report eadr=ok")
+        [[ -z $(get eadr.info.exit) || $(get eadr.info.exit) == 0 ]] || failed+=("eADR boot: jdax info failed")
+    fi
     while IFS= read -r line; do failed+=("$line"); done < <(grep -E '^[a-z]+\.(setup|remount|reenable)=' "$r" 2>/dev/null || true)
     if ((vm)); then
         for mode in fsdax devdax; do
@@ -180,6 +219,11 @@ failed=()
 cat "$results/summary.txt"
 
 if ((${#failed[@]})); then
+    if [[ -s $results/eadr/guest.log ]] && grep -q '^eADR boot' <<< "$(printf '%s\n' "${failed[@]}")"; then
+        echo "---- eADR guest log ($results/eadr/guest.log), the lines from the checks:" >&2
+        grep -nE 'platform-guest|realdax:|Exception|Error|FAIL|at io\.jdax|guest-lib' "$results/eadr/guest.log" \
+            | grep -vE '^[0-9]+:  PASS ' | head -n 100 >&2 || true
+    fi
     if [[ -s $results/guest.log ]]; then
         echo "---- guest log ($results/guest.log, the lines from the checks and the last 60 lines):" >&2
         grep -nE 'real-dax-guest|realdax:|Exception|Error|FAIL|at io\.jdax|guest-lib' "$results/guest.log" \

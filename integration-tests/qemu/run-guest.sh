@@ -28,6 +28,11 @@
 #   JDAX_QEMU_ACCEL     -accel value (default tcg,thread=single: multi-threaded
 #                       TCG crashed the JVM; kvm where /dev/kvm works)
 #   JDAX_QEMU_MEM       guest RAM (default 2G)
+#   JDAX_QEMU_NVDIMM_PERSISTENCE
+#                       the machine's nvdimm-persistence: cpu (the NFIT says the CPU
+#                       caches are persistent: the guest kernel reports the region's
+#                       persistence_domain as cpu_cache) or mem-ctrl (memory_controller);
+#                       unset: not given (the domain reads empty)
 #   JDAX_QEMU_VERBOSE=1 copy the guest console to stderr while it runs
 #   TMPDIR              where the private directory with the NVDIMM file goes
 set -euo pipefail
@@ -120,7 +125,7 @@ qemu=(
     -accel "${JDAX_QEMU_ACCEL:-tcg,thread=single}"
     -cpu max
     -smp "${JDAX_QEMU_SMP:-2}"
-    -machine pc,nvdimm=on
+    -machine "pc,nvdimm=on${JDAX_QEMU_NVDIMM_PERSISTENCE:+,nvdimm-persistence=$JDAX_QEMU_NVDIMM_PERSISTENCE}"
     -m "${JDAX_QEMU_MEM:-2G},slots=2,maxmem=8G"
     -object "memory-backend-file,id=mem1,share=on,mem-path=$(qarg "$nvdimm"),size=1G,align=2M,pmem=off"
     -device nvdimm,id=nvdimm1,memdev=mem1,label-size=128K

@@ -13,6 +13,8 @@
  *   nt[:COPY]      copy_nocache + sfence: the non-temporal store ceiling
  *   seed[:COPY]    copy_nocache + write-back of every line + sfence (the seed's regression)
  *   cached         memcpy + write-back of every line + sfence
+ *   mf             memcpy + sfence: cached stores made durable by the fence alone, which is
+ *                  what an eADR platform needs (nt is the non-temporal way there)
  *   memcpy         plain memcpy, no durability
  *   pmem           libpmem pmem_memcpy_persist (run with PMEM_IS_PMEM_FORCE=1)
  * COPY: movnti, sse2, avx2, avx512 (default: the best the CPU has).
@@ -76,6 +78,12 @@ static void op_cached(void *d, const void *s, size_t n)
 	jdax_fence();
 }
 
+static void op_mf(void *d, const void *s, size_t n)
+{
+	memcpy(d, s, n);
+	jdax_fence();
+}
+
 static void op_memcpy(void *d, const void *s, size_t n)
 {
 	memcpy(d, s, n);
@@ -129,6 +137,8 @@ static void parse(struct row *r, char *spec)
 			r->copy = copy_code(a1);
 	} else if (!strcmp(kind, "cached")) {
 		r->op = op_cached;
+	} else if (!strcmp(kind, "mf")) {
+		r->op = op_mf;
 	} else if (!strcmp(kind, "memcpy")) {
 		r->op = op_memcpy;
 #ifdef HAVE_LIBPMEM

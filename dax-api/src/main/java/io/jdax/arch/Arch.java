@@ -41,6 +41,15 @@ public interface Arch {
     /** Flag: stores only, neither write-back nor fence: not durable ({@code PMEM2_F_MEM_NOFLUSH}). */
     int MEM_NOFLUSH = 1 << 5;
 
+    /**
+     * The default of {@link #eadrNontemporalFrom()}: 4 KiB. Measured on this project's machine
+     * (native-x86/NATIVE-NOTES.md, "eADR: cached or non-temporal stores"): a copy with cached
+     * stores + fence takes 6-24 ns up to 256 bytes and 159 ns at 2 KiB, against 140-180 ns and
+     * 213 ns with non-temporal stores + fence; they tie at 4 KiB and non-temporal stores win from
+     * 8 KiB on (1.3x there, 1.9x at 256 KiB). That machine has no eADR: the store cost only.
+     */
+    long EADR_NONTEMPORAL_FROM = 4096;
+
     /** A short name: {@code native-x86}, {@code portable}, {@code simulated}. */
     String name();
 
@@ -134,6 +143,27 @@ public interface Arch {
     }
 
     /**
+     * The copy for memory whose CPU caches are inside the persistence domain (eADR, a
+     * {@code PERSISTENT_CACHE} device): no write-back and no fence (the device's flush fences).
+     * Cached stores ({@link #copyMc}, a plain copy that survives a fault) below
+     * {@link #eadrNontemporalFrom()} bytes, where the fence after them costs next to nothing;
+     * {@link #copyNocache} from there on, where non-temporal stores are the faster way and leave
+     * the cache to others.
+     */
+    default void copyEadr(MemorySegment src, long srcOffset, MemorySegment dst, long dstOffset, long bytes) {
+        if (bytes < eadrNontemporalFrom()) {
+            copyMc(src, srcOffset, dst, dstOffset, bytes);
+        } else {
+            copyNocache(src, srcOffset, dst, dstOffset, bytes);
+        }
+    }
+
+    /** Where {@link #copyEadr} switches from cached to non-temporal stores, in bytes. */
+    default long eadrNontemporalFrom() {
+        return EADR_NONTEMPORAL_FROM;
+    }
+
+    /**
      * Runs a full memory barrier on every thread of the process ({@code membarrier(2)}): when it
      * returns, each running thread has passed a full fence since the call began. Device read sides
      * use it so their readers need no fence of their own (DESIGN.md C11).
@@ -152,7 +182,15 @@ public interface Arch {
         return iter.copyToIter(src, srcOffset, bytes, this::copyMc);
     }
 
-    /** {@code copy_from_iter_nocache}: the core's fallback write for devices that need no write-back. */
+    /**
+     * {@link #copyEadr} for each contiguous run: the write of a pmem driver whose device is
+     * {@code PERSISTENT_CACHE}, and the core's fallback write for such devices.
+     */
+    default long copyFromIterEadr(MemorySegment dst, long dstOffset, long bytes, IovIter iter) {
+        return iter.copyFromIter(dst, dstOffset, bytes, this::copyEadr);
+    }
+
+    /** {@code copy_from_iter_nocache}: the core's fallback write for volatile and page-cache devices. */
     default long copyFromIterNocache(MemorySegment dst, long dstOffset, long bytes, IovIter iter) {
         return iter.copyFromIter(dst, dstOffset, bytes, this::copyNocache);
     }

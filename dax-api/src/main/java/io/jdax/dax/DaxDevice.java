@@ -5,6 +5,7 @@ import io.jdax.uio.IovIter;
 
 import java.lang.foreign.MemorySegment;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -93,6 +94,7 @@ public class DaxDevice implements AutoCloseable {
     private final DaxOperations.CopyFromIter recovery;
     private final DaxOperations.ZeroPageRange zeroPages;
     private final DaxOperations.FlushRange flushRange;
+    private final DaxOperations.DeepFlush deepFlush;
     private final boolean ownCopyFromIter;
     private final boolean ownCopyToIter;
 
@@ -112,15 +114,21 @@ public class DaxDevice implements AutoCloseable {
         Optional<DaxOperations.CopyFromIter> own = ops.copyFromIter();
         this.ownCopyFromIter = own.isPresent();
         // The fallback: durable (non-temporal, cached edges written back) where the CPU cache is
-        // all that stands between a store and the media, plain non-temporal elsewhere.
-        this.copyFrom = own.orElse(info.persistence() == PersistenceMode.CPU_CACHE
-                ? arch::copyFromIterFlushcache : arch::copyFromIterNocache);
+        // all that stands between a store and the media; a PERSISTENT_CACHE device keeps what it
+        // stores in a cache inside the persistence domain (flush() fences it there), so it gets
+        // the eADR copy, which writes nothing back; plain non-temporal elsewhere.
+        this.copyFrom = own.orElse(switch (info.persistence()) {
+            case CPU_CACHE -> arch::copyFromIterFlushcache;
+            case PERSISTENT_CACHE -> arch::copyFromIterEadr;
+            case PAGE_CACHE, VOLATILE -> arch::copyFromIterNocache;
+        });
         Optional<DaxOperations.CopyToIter> ownTo = ops.copyToIter();
         this.ownCopyToIter = ownTo.isPresent();
         this.copyTo = ownTo.orElse(arch::copyToIterMc);
         this.recovery = ops.recoveryWrite().orElse(null);
         this.zeroPages = ops.zeroPageRange().orElse(null);
         this.flushRange = ops.flushRange().orElse(null);
+        this.deepFlush = ops.deepFlush().orElse(null);
     }
 
     // ---- what the device is
@@ -193,6 +201,35 @@ public class DaxDevice implements AutoCloseable {
     /** Whether the driver repairs poison with its own {@code recoveryWrite}. */
     public final boolean hasRecoveryWrite() {
         return recovery != null;
+    }
+
+    /** Whether the driver offers a {@link #deepFlush()} beyond {@link #flush()}. */
+    public final boolean hasDeepFlush() {
+        return deepFlush != null;
+    }
+
+    /**
+     * The unsafe shutdown count of the memory under the device, read now: a count, unsupported,
+     * or unreadable (C12, {@link UnsafeShutdownCount}).
+     *
+     * @throws DaxException ENXIO after close
+     */
+    public final UnsafeShutdownCount unsafeShutdownCount() {
+        ReadSide.Reader r = readSide.enter(this);
+        try {
+            return Objects.requireNonNull(ops.unsafeShutdownCount(), "the driver's unsafeShutdownCount");
+        } finally {
+            ReadSide.exit(r);
+        }
+    }
+
+    /**
+     * What the driver learnt from the platform about this device, in display order (C12): each
+     * value a fact and its reason, for {@code jdax info --device}. Empty for a driver that says
+     * nothing.
+     */
+    public final Map<String, String> facts() {
+        return ops.facts();
     }
 
     /** Whether readers fence on entry (the Arch has no process-wide barrier), for {@code jdax info}. */
@@ -422,7 +459,8 @@ public class DaxDevice implements AutoCloseable {
     /**
      * Makes stores made through {@link #directAccess} memory in device bytes
      * {@code [pos, pos + bytes)} durable ({@code dax_flush}): the driver's own flush of a range,
-     * else write-back and fence for {@link PersistenceMode#CPU_CACHE}; for
+     * else write-back and fence for {@link PersistenceMode#CPU_CACHE}; a fence alone for
+     * {@link PersistenceMode#PERSISTENT_CACHE} (the caches are persistent); for
      * {@link PersistenceMode#PAGE_CACHE} a write {@code directAccess} over the range (so the
      * driver counts its pages as written) and {@link #flush()}; nothing for
      * {@link PersistenceMode#VOLATILE}.
@@ -436,6 +474,8 @@ public class DaxDevice implements AutoCloseable {
         try {
             if (flushRange != null) {
                 flushRange.flushRange(pos, bytes);
+            } else if (persistence() == PersistenceMode.PERSISTENT_CACHE) {
+                arch.fence(); // the stores are in a persistent cache: ordering them is all it takes
             } else if (persistence() != PersistenceMode.VOLATILE) {
                 // CPU_CACHE: write the range back; PAGE_CACHE: announce its pages as written (a
                 // write directAccess, as stores through the memory would have), then flush them.
@@ -474,6 +514,29 @@ public class DaxDevice implements AutoCloseable {
         ReadSide.Reader r = readSide.enter(this);
         try {
             ops.flush();
+        } finally {
+            ReadSide.exit(r);
+        }
+    }
+
+    /**
+     * {@link #flush()}, then the driver's deep flush where it has one
+     * ({@code pmem2_deep_flush}: for an nvdimm region, its {@code deep_flush} attribute, which
+     * drains the memory controllers' write-pending queues). Expensive: a system call and the
+     * platform's flush; for the points where a program wants its data past every queue (daxfs
+     * calls it at unmount), never per write. A device without one gets {@link #flush()} only.
+     *
+     * @throws DaxException as {@link #flush()}; EACCES when this user may not ask for the deep
+     *                      flush (the message names the file and the fix; what was flushed stays
+     *                      flushed); ENXIO after close
+     */
+    public final void deepFlush() {
+        ReadSide.Reader r = readSide.enter(this);
+        try {
+            ops.flush();
+            if (deepFlush != null) {
+                deepFlush.deepFlush();
+            }
         } finally {
             ReadSide.exit(r);
         }

@@ -3,6 +3,7 @@ package io.jdax.dax;
 import io.jdax.uio.IovIter;
 
 import java.lang.foreign.MemorySegment;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -42,8 +43,9 @@ public interface DaxOperations {
     /**
      * The device's own write path ({@code dax_copy_from_iter}), e.g. pmem's durable copy. When
      * empty, the core copies with {@link io.jdax.arch.Arch#copyFromIterFlushcache} for a
-     * {@link PersistenceMode#CPU_CACHE} device and {@link io.jdax.arch.Arch#copyFromIterNocache}
-     * otherwise (DESIGN.md C11).
+     * {@link PersistenceMode#CPU_CACHE} device, {@link io.jdax.arch.Arch#copyFromIterEadr} for a
+     * {@link PersistenceMode#PERSISTENT_CACHE} one (no write-back: its {@link #flush} fences), and
+     * {@link io.jdax.arch.Arch#copyFromIterNocache} otherwise (DESIGN.md C11).
      */
     default Optional<CopyFromIter> copyFromIter() {
         return Optional.empty();
@@ -76,9 +78,10 @@ public interface DaxOperations {
     /**
      * Makes stores made through {@code directAccess} memory in a byte range durable
      * ({@code dax_flush}: {@code pmem_persist}/{@code msync}). When empty, the core writes the
-     * range back and fences for a {@link PersistenceMode#CPU_CACHE} device, asks for the range's
-     * pages in WRITE mode and calls {@link #flush} for a {@link PersistenceMode#PAGE_CACHE} one,
-     * and does nothing for a volatile one.
+     * range back and fences for a {@link PersistenceMode#CPU_CACHE} device, only fences for a
+     * {@link PersistenceMode#PERSISTENT_CACHE} one, asks for the range's pages in WRITE mode and
+     * calls {@link #flush} for a {@link PersistenceMode#PAGE_CACHE} one, and does nothing for a
+     * volatile one.
      */
     default Optional<FlushRange> flushRange() {
         return Optional.empty();
@@ -91,6 +94,35 @@ public interface DaxOperations {
      * @throws DaxException EIO if the data could not be made durable
      */
     void flush();
+
+    /**
+     * A flush past every buffer the platform can drain on request, on top of {@link #flush}
+     * (libpmem2's {@code pmem2_deep_flush}): for an nvdimm region, writing its {@code deep_flush}
+     * attribute drains the memory controllers' write-pending queues. Expensive (a system call and
+     * the platform's flush), and needed only where the persistence domain does not already cover
+     * those queues at a power failure. Empty when the device offers nothing beyond {@link #flush}.
+     */
+    default Optional<DeepFlush> deepFlush() {
+        return Optional.empty();
+    }
+
+    /**
+     * The unsafe shutdown count of the memory under the device, read now (see
+     * {@link UnsafeShutdownCount}). The default: {@link UnsafeShutdownCount.Unsupported}.
+     */
+    default UnsafeShutdownCount unsafeShutdownCount() {
+        return new UnsafeShutdownCount.Unsupported("the driver reports none");
+    }
+
+    /**
+     * What the driver learnt from the platform about this device, in display order, for
+     * {@code jdax info --device}: e.g. the nvdimm region, its persistence domain, where the
+     * bad-block list comes from, what a deep flush does. Each value says the fact and its reason.
+     * Empty by default.
+     */
+    default Map<String, String> facts() {
+        return Map.of();
+    }
 
     /**
      * Releases the device's memory (unmap, free). Called once, by {@link DaxDevice#close()},
@@ -128,6 +160,18 @@ public interface DaxOperations {
     interface ZeroPageRange {
         /** Zeroes {@code nrPages} pages from {@code pgoff}, durably for a persistent device. */
         void zeroPageRange(long pgoff, long nrPages);
+    }
+
+    /** The deep flush of {@link #deepFlush()}. */
+    @FunctionalInterface
+    interface DeepFlush {
+        /**
+         * Drains what the platform can drain on request; called after {@link #flush()}.
+         *
+         * @throws DaxException EACCES when this user may not ask for it (naming the file and the
+         *                      fix), EIO when the platform's flush failed
+         */
+        void deepFlush();
     }
 
     /** Makes a byte range durable. */

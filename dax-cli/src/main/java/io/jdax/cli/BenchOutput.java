@@ -27,6 +27,8 @@ final class BenchOutput {
                     + " includes a system call per write; " + BenchMethod.DURABLE_FENCE.id()
                     + " is the same copy with flush()'s CPU_CACHE-mode fence only (not durable here)";
             case CPU_CACHE -> "CPU_CACHE: flush() is a fence; no system call on the durable path";
+            case PERSISTENT_CACHE -> "PERSISTENT_CACHE (eADR): the device's copy writes nothing back and flush() is a"
+                    + " fence; no system call on the durable path";
             case VOLATILE -> "VOLATILE: nothing here survives power loss; the figures are of the instructions only";
         };
     }

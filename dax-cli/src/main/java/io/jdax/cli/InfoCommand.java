@@ -117,16 +117,31 @@ final class InfoCommand implements Callable<Integer> {
             out.printf("  alignment    %s%n", Sizes.format(dev.alignment()));
             out.printf("  persistence  %s: %s%n", dev.persistence(), dev.persistenceReason());
             out.printf("  arch         %s%n", dev.arch().name());
-            out.printf("  write path   %s%n", dev.hasOwnCopyFromIter()
-                    ? "the driver's own copyFromIter"
-                    : dev.persistence() == io.jdax.dax.PersistenceMode.CPU_CACHE
-                    ? "the core's fallback copyFromIterFlushcache (non-temporal, cached edges written back: C4)"
-                    : "the core's fallback copyFromIterNocache (non-temporal stores; this device needs no write-back)");
+            out.printf("  write path   %s%n", dev.hasOwnCopyFromIter() ? "the driver's own copyFromIter"
+                    : switch (dev.persistence()) {
+                        case CPU_CACHE -> "the core's fallback copyFromIterFlushcache (non-temporal, cached edges "
+                                + "written back: C4)";
+                        case PERSISTENT_CACHE -> "the core's fallback copyFromIterEadr (cached below "
+                                + dev.arch().eadrNontemporalFrom() + " bytes, non-temporal from there; nothing "
+                                + "written back)";
+                        case PAGE_CACHE, VOLATILE -> "the core's fallback copyFromIterNocache (non-temporal stores; "
+                                + "this device needs no write-back)";
+                    });
             out.printf("  flush()      %s%n", switch (dev.persistence()) {
                 case CPU_CACHE -> "fence: stores are durable once written back and fenced, no system call";
+                case PERSISTENT_CACHE -> "fence: the CPU caches are persistent (eADR), so a fenced store is durable;"
+                        + " nothing is written back, no system call";
                 case PAGE_CACHE -> "fence, then msync of the pages written since the last flush";
                 case VOLATILE -> "nothing survives power loss";
             });
+            out.printf("  deepFlush()  %s%n", dev.hasDeepFlush()
+                    ? "flush(), then the driver's deep flush (expensive: for unmount-like points, never per write)"
+                    : "flush() only: the driver offers nothing deeper");
+            out.printf("  platform     what the kernel reports for this device (C12):%n");
+            Map<String, String> facts = new java.util.LinkedHashMap<>(dev.facts());
+            facts.putIfAbsent("memory", "(the driver does not say)");
+            facts.put("unsafe shutdowns", dev.unsafeShutdownCount().describe());
+            facts.forEach((k, v) -> out.printf("    %-20s %s%n", k, v));
             out.printf("  operations   directAccess, flush%s%s%s%s (the core supplies the rest)%n",
                     dev.hasOwnCopyFromIter() ? ", copyFromIter" : "",
                     dev.hasOwnCopyToIter() ? ", copyToIter" : "",

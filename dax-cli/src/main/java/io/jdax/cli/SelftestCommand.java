@@ -88,11 +88,14 @@ final class SelftestCommand implements Callable<Integer> {
         long size;
         PersistenceMode mode;
         String reason;
+        Map<String, String> platform;
         try (DaxDevice dev = DaxDevices.open(device)) {
             DataGuard.check(dev, device, destroyData);
             size = dev.size();
             mode = dev.persistence();
             reason = dev.persistenceReason();
+            platform = new java.util.LinkedHashMap<>(dev.facts());
+            platform.put("unsafe shutdowns", dev.unsafeShutdownCount().describe());
         }
         if (size < DriverUnderTest.MIN_SIZE) {
             throw new DaxException(io.jdax.dax.Errno.EINVAL, device + " has " + Sizes.format(size) + "; the suite needs at"
@@ -135,7 +138,8 @@ final class SelftestCommand implements Callable<Integer> {
             DataGuard.markScratch(dev, "selftest");
         }
         long failed = outcomes.stream().filter(o -> o.status().equals("FAIL")).count();
-        out.print(json ? json(outcomes, mode, reason, arch, elapsed) : table(outcomes, size, mode, reason, arch, elapsed));
+        out.print(json ? json(outcomes, mode, reason, platform, arch, elapsed)
+                : table(outcomes, size, mode, reason, platform, arch, elapsed));
         out.flush();
         if (failed > 0) {
             err.println("jdax selftest: " + failed + " check(s) failed");
@@ -145,12 +149,13 @@ final class SelftestCommand implements Callable<Integer> {
         return 0;
     }
 
-    private String table(List<Outcome> outcomes, long size, PersistenceMode mode, String reason, Arch arch,
-                         double elapsed) {
+    private String table(List<Outcome> outcomes, long size, PersistenceMode mode, String reason,
+                         Map<String, String> platform, Arch arch, double elapsed) {
         StringBuilder b = new StringBuilder();
         b.append(String.format(Locale.ROOT, "jdax selftest %s: %s (%.1f s)%n", device, counts(outcomes), elapsed));
         b.append(String.format(Locale.ROOT, "device       %s, %s%n", device, Sizes.format(size)));
         b.append(String.format(Locale.ROOT, "persistence  %s: %s%n", mode, reason));
+        platform.forEach((k, v) -> b.append(String.format(Locale.ROOT, "platform     %s: %s%n", k, v)));
         b.append(String.format(Locale.ROOT, "arch         %s: %s%n", arch.name(), instructions(arch.features())));
         String contract = null;
         for (Outcome o : outcomes) {
@@ -183,9 +188,13 @@ final class SelftestCommand implements Callable<Integer> {
         return parts.isEmpty() ? "no cache instructions (" + f + ")" : String.join(", ", parts);
     }
 
-    private String json(List<Outcome> outcomes, PersistenceMode mode, String reason, Arch arch, double elapsed) {
+    private String json(List<Outcome> outcomes, PersistenceMode mode, String reason, Map<String, String> platform,
+                        Arch arch, double elapsed) {
         Json j = new Json().beginObject().field("tool", "jdax selftest").field("version", Jdax.version())
-                .field("device", device).field("persistence", mode.name()).field("reason", reason)
+                .field("device", device).field("persistence", mode.name()).field("reason", reason);
+        j.name("platform").beginObject();
+        platform.forEach(j::field);
+        j.endObject()
                 .field("arch", arch.name()).field("instructions", instructions(arch.features()))
                 .field("elapsed_s", elapsed)
                 .field("passed", outcomes.stream().noneMatch(o -> o.status().equals("FAIL")));

@@ -46,6 +46,64 @@ class InfoCommandTest {
         assertTrue(pmem.out().contains("read side    per-thread counters"), pmem.out());
     }
 
+    /**
+     * What the platform says, through the pmem driver over a fake sysfs tree in which the
+     * filesystem of {@code tmp} is pmem disk pmem0 of region0 (persistence_domain cpu_cache,
+     * deep_flush 1, DIMMs nmem0 and nmem1 with dirty_shutdown 5 and 1).
+     */
+    @Test
+    void aDeviceShowsWhatThePlatformSaysAboutIt(@TempDir Path tmp) throws Exception {
+        Path sys = tmp.resolve("sys");
+        Path region = Files.createDirectories(sys.resolve("devices/platform/ACPI0012:00/ndbus0/region0"));
+        Files.createSymbolicLink(region.resolve("subsystem"), region.relativize(Files.createDirectories(
+                sys.resolve("bus/nd"))));
+        Files.writeString(region.resolve("persistence_domain"), "cpu_cache\n");
+        Files.writeString(region.resolve("deep_flush"), "1\n");
+        Files.writeString(region.resolve("mappings"), "2\n");
+        Files.writeString(region.resolve("mapping0"), "nmem0,0,1073741824,0\n");
+        Files.writeString(region.resolve("mapping1"), "nmem1,0,1073741824,1\n");
+        Path disk = Files.createDirectories(region.resolve("namespace0.0/block/pmem0"));
+        Files.writeString(disk.resolve("badblocks"), "");
+        Files.writeString(disk.resolve("size"), "2097152\n");
+        long dev = ((Number) Files.getAttribute(tmp, "unix:dev")).longValue();
+        long major = ((dev >>> 8) & 0xfffL) | ((dev >>> 32) & 0xfffff000L);
+        long minor = (dev & 0xffL) | ((dev >>> 12) & 0xffffff00L);
+        Path link = Files.createDirectories(sys.resolve("dev/block")).resolve(major + ":" + minor);
+        Files.createSymbolicLink(link, link.getParent().relativize(disk));
+        for (String[] d : new String[][] {{"nmem0", "5"}, {"nmem1", "1"}}) {
+            Files.writeString(Files.createDirectories(sys.resolve("bus/nd/devices").resolve(d[0]).resolve("nfit"))
+                    .resolve("dirty_shutdown"), d[1] + "\n");
+        }
+        boolean cpu = Archs.current().hasCacheWriteback();
+        System.setProperty("jdax.pmem.sysfs", sys.toString());
+        try {
+            Cli r = Cli.run("info", "--device", "pmem:" + tmp.resolve("f") + "?size=1M&create=true"
+                    + (cpu ? "&mode=emulated" : ""));
+            assertEquals(0, r.code(), r.toString());
+            String out = r.out();
+            if (cpu) {
+                assertTrue(out.contains("persistence  PERSISTENT_CACHE: region0's persistence_domain is cpu_cache (eADR"),
+                        out);
+                assertTrue(out.contains("flush()      fence: the CPU caches are persistent (eADR)"), out);
+            }
+            for (String s : List.of("deepFlush()  flush(), then the driver's deep flush",
+                    "platform     what the kernel reports for this device (C12):",
+                    "    memory               a file on pmem disk pmem0 in nvdimm region0",
+                    "    persistence domain   cpu_cache (eADR: the CPU caches are inside the persistence domain",
+                    "    deep flush           fdatasync(2) of ",
+                    "    bad blocks from      ",
+                    "    unsafe shutdowns     6 (nmem0/nfit/dirty_shutdown + nmem1/nfit/dirty_shutdown of region0)",
+                    "jdax.pmem.sysfs=" + sys)) {
+                assertTrue(out.contains(s), s + " missing:\n" + out);
+            }
+        } finally {
+            System.clearProperty("jdax.pmem.sysfs");
+        }
+        Cli brd = Cli.run("info", "--device", "brd:u?size=1M");
+        assertTrue(brd.out().contains("    unsafe shutdowns     unsupported: the driver reports none"), brd.out());
+        assertTrue(brd.out().contains("deepFlush()  flush() only"), brd.out());
+    }
+
     @Test
     void aDeviceThatCannotOpenIsOneLineOnStderr() {
         Cli r = Cli.run("info", "--device", "brd:x?size=12");

@@ -81,6 +81,8 @@ public final class DaxFs implements AutoCloseable {
     private final ReentrantLock txLock = new ReentrantLock();
     private final ReentrantReadWriteLock umount = new ReentrantReadWriteLock();
     private final List<String> recovered = new ArrayList<>();
+    /** What mount and unmount had to say beyond recovery: the unsafe-shutdown check, the deep flush. */
+    private final List<String> notices = new java.util.concurrent.CopyOnWriteArrayList<>();
     /** Deliberate bugs for the proof campaigns ({@link FaultInjection}); empty otherwise. */
     final Set<Fault> faults = EnumSet.noneOf(Fault.class);
     /**
@@ -154,6 +156,7 @@ public final class DaxFs implements AutoCloseable {
             io.fence();
             io.write(0, sb);
             io.fence();
+            ShutdownState.atFormat(io, g);
         } finally {
             MountTable.release(device);
         }
@@ -162,19 +165,30 @@ public final class DaxFs implements AutoCloseable {
     /**
      * Mounts the filesystem on {@code device}: checks every metadata structure, replays the
      * journal's last transaction, and finishes what a crash interrupted (deletes, truncates).
+     * When the device's unsafe shutdown count changed since the last clean unmount, a full
+     * {@link Fsck#check} runs first ({@link #notices()} says so).
      *
      * @throws DaxException EBUSY if the device is already mounted; EINVAL "not a daxfs
-     *                      filesystem"; EUCLEAN naming the damaged structure (run {@link Fsck});
-     *                      what the device throws (EIO for a bad block in metadata)
+     *                      filesystem"; EUCLEAN naming the damaged structure (run {@link Fsck}),
+     *                      also after an unsafe shutdown whose check found damage; what the
+     *                      device throws (EIO for a bad block in metadata)
      */
     public static DaxFs mount(DaxDevice device) {
         Objects.requireNonNull(device, "device");
         MountTable.claim(device, "a device can be mounted once");
         try {
             MetaIo io = new MetaIo(device);
+            List<String> said = new ArrayList<>();
+            byte[] sb = io.read(0);
+            long record = Geometry.problem(sb, device.nrPages()) == null
+                    ? ShutdownState.beforeMount(io, Geometry.decode(sb), said) : -1;
             Scan scan = Scan.run(io, true, true);
             DaxFs fs = new DaxFs(device, io, scan);
+            fs.notices.addAll(said);
             fs.recover();
+            if (record >= 0) {
+                ShutdownState.record(io, fs.g, record); // checked at this count: the next change means a new failure
+            }
             return fs;
         } catch (RuntimeException e) {
             MountTable.release(device);
@@ -204,6 +218,11 @@ public final class DaxFs implements AutoCloseable {
      * Persists the times of files written since their last transaction and unmounts: later calls
      * on the filesystem and its files fail with EBADF. Waits for calls in flight. Unmounting
      * twice does nothing. The device stays open: the caller closes it.
+     * <p>
+     * The last step is the device's {@link DaxDevice#deepFlush()}: at rest, nothing of the
+     * filesystem waits in a queue the platform could fail to drain. A deep flush this user may
+     * not make (EACCES) or that fails leaves the filesystem unmounted, everything fenced, and
+     * says so in {@link #notices()}.
      */
     public void unmount() {
         umount.writeLock().lock();
@@ -215,6 +234,11 @@ public final class DaxFs implements AutoCloseable {
                 if (shutdown == null) {
                     syncTimes();
                     io.fence(); // the last checkpoint too: at rest, the journal is redundant
+                    try {
+                        device.deepFlush();
+                    } catch (DaxException e) {
+                        notices.add("unmount: the deep flush failed (everything was fenced): " + e.getMessage());
+                    }
                 }
             } finally {
                 mounted = false;
@@ -434,6 +458,15 @@ public final class DaxFs implements AutoCloseable {
     /** What mount found and finished after a crash (orphans, truncates, journal replay, leaks); empty after a clean unmount. */
     public List<String> recovered() {
         return List.copyOf(recovered);
+    }
+
+    /**
+     * What mount and unmount said beyond {@link #recovered()}: that the device's unsafe shutdown
+     * count changed since the last clean unmount (and what the full check found), or could not
+     * be read; that unmount's deep flush failed. Readable after unmount.
+     */
+    public List<String> notices() {
+        return List.copyOf(notices);
     }
 
     /** The device the filesystem lives on. */

@@ -12,7 +12,8 @@ import java.util.zip.CRC32C;
  * The redo journal: every metadata change is a transaction of whole 4 KiB block images, made
  * durable in the journal before any home block is touched.
  * <pre>
- * header block   magic, CRC, geometry, uuid; at byte 64 the commit word (tid | check)
+ * header block   magic, CRC, geometry, uuid; at byte 64 the commit word (tid | check); at byte 128
+ *                the unsafe-shutdown word ({@link ShutdownState})
  * half 0, half 1 descriptor (tid, home block list, CRC of the images) + image blocks
  * </pre>
  * Transaction {@code t} goes to half {@code t & 1}, so the body of the last committed
@@ -32,6 +33,8 @@ final class Journal {
     static final long MAGIC = Bytes.magic8("JDAXJRNL");
     static final long DESCRIPTOR_MAGIC = Bytes.magic8("JDAXJDSC");
     static final int COMMIT_OFFSET = 64;
+    /** The unsafe-shutdown word: in a cache line of its own, outside the header CRC like the commit word. */
+    static final int SHUTDOWN_OFFSET = 128;
     private static final int BLOCK = Geometry.BLOCK;
     private static final int CRC = 8;
     private static final int ENTRIES = 32;
@@ -126,6 +129,7 @@ final class Journal {
     static String headerProblem(byte[] read, Geometry g) {
         byte[] b = read.clone();
         Bytes.putLong(b, COMMIT_OFFSET, 0); // the commit word checks itself
+        Bytes.putLong(b, SHUTDOWN_OFFSET, 0); // and so does the unsafe-shutdown word
         if (Bytes.getLong(b, 0) != MAGIC) {
             return "bad magic";
         }

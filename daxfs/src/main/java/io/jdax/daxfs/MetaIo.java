@@ -7,6 +7,7 @@ import io.jdax.dax.DaxException;
 import io.jdax.dax.DaxReadLock;
 import io.jdax.dax.DirectAccess;
 import io.jdax.dax.Errno;
+import io.jdax.dax.PersistenceMode;
 import io.jdax.uio.IovIter;
 
 import java.lang.foreign.MemorySegment;
@@ -81,8 +82,8 @@ final class MetaIo implements MetaReader {
 
     /**
      * Stores the aligned 8-byte word at {@code offset} of {@code block} with one store (a crash
-     * leaves the old word or the new one, never a mix), then writes its line back; durable after
-     * the next {@link #fence}.
+     * leaves the old word or the new one, never a mix), then writes its line back (not on a
+     * PERSISTENT_CACHE device, whose caches are persistent); durable after the next {@link #fence}.
      */
     void storeWord(long block, int offset, long value) {
         if (offset % 8 != 0) {
@@ -96,7 +97,9 @@ final class MetaIo implements MetaReader {
                 // a heap page (brd) is volatile memory: nothing to tear at power loss
                 m.set(ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), offset, value);
             }
-            device.arch().writeback(m, offset, 8);
+            if (device.persistence() != PersistenceMode.PERSISTENT_CACHE) {
+                device.arch().writeback(m, offset, 8); // eADR: the line is in a persistent cache already
+            }
         } catch (InternalError e) {
             throw fault(e, "store of the word at " + offset + " of metadata block " + block);
         }

@@ -14,9 +14,9 @@ import java.lang.foreign.MemorySegment;
  * <p>
  * Stores become durable only through {@link #persist}, the device's {@link DaxDevice#flushRange}
  * ({@code dax_flush}), which does what its {@link io.jdax.dax.PersistenceMode} needs: write-back
- * and fence of the range for {@code CPU_CACHE} (the {@code MAP_SYNC} rule: no system call), an
- * msync for {@code PAGE_CACHE} (which forces the dirty mapping to its file), nothing for
- * {@code VOLATILE}.
+ * and fence of the range for {@code CPU_CACHE} (the {@code MAP_SYNC} rule: no system call), a
+ * fence alone for {@code PERSISTENT_CACHE} (eADR: the caches are persistent), an msync for
+ * {@code PAGE_CACHE} (which forces the dirty mapping to its file), nothing for {@code VOLATILE}.
  * <p>
  * The memory is valid only while the device is open. After the device closes, {@link #persist}
  * fails with ENXIO, and the segment either fails on access (its arena is closed) or, for a heap
@@ -109,8 +109,10 @@ public final class DaxMapping {
     /**
      * Sets {@code [offset, offset + length)} of the mapping to {@code value} and makes it durable
      * ({@code pmem2_memset_fn}): on a {@code CPU_CACHE} device the Arch's memset (non-temporal
-     * stores, the cached edges written back, a fence), on a {@code PAGE_CACHE} device plain
-     * stores and {@link #persist}, on a volatile one plain stores.
+     * stores, the cached edges written back, a fence), on a {@code PERSISTENT_CACHE} device
+     * stores (cached or non-temporal by size, as {@link io.jdax.arch.Arch#copyEadr}) and the fence
+     * with nothing written back (libpmem2's eADR functions), on a
+     * {@code PAGE_CACHE} device plain stores and {@link #persist}, on a volatile one plain stores.
      *
      * @param flags {@code Arch.MEM_*}: {@code MEM_NODRAIN} leaves the fence (or the msync) to a
      *              later {@link #persist}; {@code MEM_NOFLUSH} only stores; the store hints choose
@@ -123,6 +125,11 @@ public final class DaxMapping {
         try (io.jdax.dax.DaxReadLock lock = device.readLock()) {
             if (device.persistence() == io.jdax.dax.PersistenceMode.CPU_CACHE) {
                 device.arch().memset(writable("memset"), offset, length, value, flags);
+                return;
+            }
+            if (device.persistence() == io.jdax.dax.PersistenceMode.PERSISTENT_CACHE) {
+                device.arch().memset(writable("memset"), offset, length, value, eadrFlags(flags, length));
+                eadrFence(flags);
                 return;
             }
             writable("memset").asSlice(offset, length).fill(value);
@@ -152,11 +159,38 @@ public final class DaxMapping {
                 device.arch().memmove(m, dstOffset, m, srcOffset, length, flags);
                 return;
             }
+            if (device.persistence() == io.jdax.dax.PersistenceMode.PERSISTENT_CACHE) {
+                device.arch().memmove(m, dstOffset, m, srcOffset, length, eadrFlags(flags, length));
+                eadrFence(flags);
+                return;
+            }
             MemorySegment.copy(m, srcOffset, m, dstOffset, length);
             if (device.persistence() == io.jdax.dax.PersistenceMode.PAGE_CACHE
                     && (flags & (io.jdax.arch.Arch.MEM_NOFLUSH | io.jdax.arch.Arch.MEM_NODRAIN)) == 0) {
                 persist(dstOffset, length);
             }
+        }
+    }
+
+    /**
+     * eADR: stores only (nothing to write back); unless the caller chose the kind of store,
+     * cached below the Arch's {@link io.jdax.arch.Arch#eadrNontemporalFrom()} and non-temporal
+     * from there, as {@link io.jdax.arch.Arch#copyEadr} does.
+     */
+    private int eadrFlags(int flags, long length) {
+        int hints = io.jdax.arch.Arch.MEM_TEMPORAL | io.jdax.arch.Arch.MEM_NONTEMPORAL | io.jdax.arch.Arch.MEM_WB
+                | io.jdax.arch.Arch.MEM_WC;
+        if ((flags & hints) == 0) {
+            flags |= length < device.arch().eadrNontemporalFrom() ? io.jdax.arch.Arch.MEM_TEMPORAL
+                    : io.jdax.arch.Arch.MEM_NONTEMPORAL;
+        }
+        return flags | io.jdax.arch.Arch.MEM_NOFLUSH;
+    }
+
+    /** eADR: the stores are in a persistent cache; the fence (unless the flags leave it out) makes them durable. */
+    private void eadrFence(int flags) {
+        if ((flags & (io.jdax.arch.Arch.MEM_NOFLUSH | io.jdax.arch.Arch.MEM_NODRAIN)) == 0) {
+            device.arch().fence();
         }
     }
 

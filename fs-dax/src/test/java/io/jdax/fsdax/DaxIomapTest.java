@@ -100,7 +100,7 @@ class DaxIomapTest {
     }
 
     @Test
-    void theSameDeviceWithoutCopyFromIterFallsBackToNocacheWhenVolatileAndFlushcacheWhenCpuCache() {
+    void theSameDeviceWithoutCopyFromIterFallsBackToNocacheWhenVolatileOrEadrAndFlushcacheWhenCpuCache() {
         CountingArch volatileArch = new CountingArch();
         MemFs fs = new MemFs(track(new LinearDevice("plain", 32 * PAGE, volatileArch, PersistenceMode.VOLATILE)));
         byte[] data = pattern(16 * PAGE, 3);
@@ -113,6 +113,18 @@ class DaxIomapTest {
         assertEquals(16 * PAGE, write(durable.create(), 0, data));
         assertEquals(1, cpuArch.flushcache.get(), "a CPU_CACHE device without its own copy gets the durable one");
         assertEquals(0, cpuArch.nocache.get());
+
+        CountingArch eadrArch = new CountingArch(true);
+        MemFs eadr = new MemFs(track(new LinearDevice("plaineadr", 32 * PAGE, eadrArch,
+                PersistenceMode.PERSISTENT_CACHE)));
+        assertEquals(16 * PAGE, write(eadr.create(), 0, data));
+        assertEquals(1, eadrArch.nocache.get(), "a PERSISTENT_CACHE device needs no write-back: 64 KiB non-temporal");
+        assertEquals(0, eadrArch.flushcache.get());
+        long mc = eadrArch.mc.get();
+        assertEquals(100, write(eadr.create(), 0, pattern(100, 4)));
+        assertTrue(eadrArch.mc.get() > mc, "below Arch.eadrNontemporalFrom(): cached stores (copyMc)");
+        assertEquals(1, eadrArch.nocache.get());
+        assertEquals(0, eadrArch.flushcache.get());
     }
 
     // ---- begin/end pairing

@@ -214,6 +214,8 @@ class DaxMappingTest {
             switch (mode) {
                 case CPU_CACHE -> assertTrue(arch.events.contains("fence") && arch.events.stream()
                         .anyMatch(e -> e.startsWith("writeback")), mode + ": written back and fenced: " + arch.events);
+                case PERSISTENT_CACHE -> assertTrue(arch.events.contains("fence") && arch.events.stream()
+                        .noneMatch(e -> e.startsWith("writeback")), mode + ": fenced, nothing written back: " + arch.events);
                 case PAGE_CACHE -> assertEquals(flushes + 3, d.flushCalls.get(), "each one msynced its range");
                 case VOLATILE -> assertTrue(arch.events.isEmpty(), "volatile: nothing to persist: " + arch.events);
             }
@@ -260,6 +262,19 @@ class DaxMappingTest {
         m.persist(10, 100);
         assertEquals(List.of("writeback " + (m.segment().address() + 10) + " +100", "fence"), arch.events);
         assertEquals(0, d.flushCalls.get(), "MAP_SYNC style: no flush, no system call");
+    }
+
+    @Test
+    void persistInPersistentCacheModeIsAFenceAndWritesNothingBack() {
+        RecordingArch arch = new RecordingArch();
+        LinearDevice d = track(new LinearDevice("eadr", 8 * PAGE, arch, PersistenceMode.PERSISTENT_CACHE));
+        MemFile f = new MemFs(d).create();
+        write(f, 0, pattern(2 * PAGE, 8));
+        DaxMapping m = f.map(0, 2 * PAGE, DaxAccessMode.WRITE);
+        arch.events.clear();
+        m.persist(10, 5000);
+        assertEquals(List.of("fence"), arch.events, "eADR: the caches are persistent, the fence orders the stores");
+        assertEquals(0, d.flushCalls.get(), "no flush, no system call");
     }
 
     @Test

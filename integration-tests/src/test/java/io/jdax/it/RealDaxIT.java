@@ -27,7 +27,8 @@ import static org.junit.jupiter.api.Assertions.fail;
 /**
  * Real kernel DAX: {@code qemu/real-dax.sh} boots the QEMU guest with an emulated NVDIMM and runs
  * the checks of {@code io.jdax.it.realdax} in it, on fsdax (ext4 {@code -o dax}, MAP_SYNC) and on
- * device DAX, and madvise(MADV_HWPOISON) ({@code hwpoison.*}); this turns the guest's results into
+ * device DAX, and madvise(MADV_HWPOISON) ({@code hwpoison.*}), then boots it again with eADR for
+ * {@link io.jdax.it.realdax.PlatformChecks} ({@code platform.*}); this turns the guests' results into
  * one JUnit test per check, so failsafe's report names them. Only with {@code -Preal-dax} (or
  * {@code -Djdax.qemu=true}): the guest takes two or three minutes of emulated CPU, and needs root
  * for QEMU's packages.
@@ -36,7 +37,7 @@ import static org.junit.jupiter.api.Assertions.fail;
         disabledReason = "the QEMU guest run: ./mvnw25 verify -Preal-dax (or integration-tests/qemu/real-dax.sh)")
 class RealDaxIT {
     private static final Pattern CHECK = Pattern.compile(
-            "^(fsdax|devdax|hwpoison\\.(?:tmpfs|fsdax|devdax))\\.check\\.([a-z0-9_]+)=(pass|fail)(.*)$");
+            "^(fsdax|devdax|hwpoison\\.(?:tmpfs|fsdax|devdax)|platform\\.(?:fsdax|devdax))\\.check\\.([a-z0-9_]+)=(pass|fail)(.*)$");
     private static final Pattern SELFTEST = Pattern.compile("^(fsdax|devdax)\\.selftest\\.exit=(\\d+)$");
     private static final Pattern CONFORMANCE =
             Pattern.compile("^(fsdax|devdax)\\.conformance\\.([a-z0-9_.]+)=(pass|fail|skipped|n/a)(.*)$");
@@ -94,8 +95,9 @@ class RealDaxIT {
                 fail("real-dax.sh exited with status " + rc + " (1 a check failed, 3 boot failure, 124 timeout):\n"
                         + output);
             }
-            assertEquals(new TreeSet<>(List.of("fsdax", "devdax", "hwpoison.tmpfs", "hwpoison.fsdax", "hwpoison.devdax")),
-                    new TreeSet<>(byMode.keySet()), "checks of fsdax, devdax and hwpoison in the results:\n" + summary);
+            assertEquals(new TreeSet<>(List.of("fsdax", "devdax", "hwpoison.tmpfs", "hwpoison.fsdax", "hwpoison.devdax",
+                    "platform.fsdax", "platform.devdax")), new TreeSet<>(byMode.keySet()),
+                    "checks of fsdax, devdax, hwpoison and the eADR boot's platform in the results:\n" + summary);
         }));
         return nodes;
     }

@@ -123,6 +123,8 @@ public final class NativeArch implements Arch {
         f.put("fence", "sfence");
         f.put("flushcache.threshold", threshold() + " bytes (" + THRESHOLD_PROPERTY + ")");
         f.put("flushcache.headAlign", (headAlign() == 1 ? "adaptive" : headAlign() + " bytes") + " (" + HEAD_ALIGN_PROPERTY + ")");
+        f.put("eadr copy", "cached stores below " + eadrNontemporalFrom() + " bytes, non-temporal from there; nothing"
+                + " written back (PERSISTENT_CACHE devices)");
         f.put("heap sources", heapCopy.name().toLowerCase(Locale.ROOT) + ", in " + CHUNK / 1024 + " KiB chunks ("
                 + HEAP_COPY_PROPERTY + ")");
         f.put("call", calls.id() + ": " + calls.describe() + " (" + CALL_PROPERTY + ")");

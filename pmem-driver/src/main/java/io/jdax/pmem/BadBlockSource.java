@@ -7,6 +7,7 @@ import io.jdax.dax.Errno;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.OptionalLong;
 
 /**
  * Where a device's bad-block list comes from, translated into the device's own sectors: nowhere
@@ -46,17 +47,38 @@ sealed interface BadBlockSource {
 
     /**
      * A device DAX instance's slice of its region's list, which counts sectors from the region's
-     * start (the offset trips PMDK users up, NOTES.md).
+     * start (the offset trips PMDK users up, NOTES.md). Where the device starts in the region is
+     * read from the {@code resource} attributes, which the kernel lets only root read: without it
+     * an empty region list still means no bad sector on the device, but a list with entries
+     * cannot be placed, and reading it fails with EACCES naming the file and the fix.
+     *
+     * @param badBlocks     the region's {@code badblocks} file
+     * @param offsetBytes   where the device starts in the region, or empty when unknown
+     * @param offsetProblem why it is unknown (null when known)
      */
-    record Region(Path badBlocks, long offsetBytes) implements BadBlockSource {
+    record Region(Path badBlocks, OptionalLong offsetBytes, String offsetProblem) implements BadBlockSource {
         @Override
         public List<BadBlocks.Range> read(long nrSectors) {
-            return shift(Sysfs.readBadBlocks(badBlocks), offsetBytes / BadBlocks.SECTOR_SIZE, nrSectors);
+            List<BadBlocks.Range> region = Sysfs.readBadBlocks(badBlocks);
+            if (offsetBytes.isPresent()) {
+                return shift(region, offsetBytes.getAsLong() / BadBlocks.SECTOR_SIZE, nrSectors);
+            }
+            if (region.isEmpty()) {
+                return List.of(); // none in the region: none on the device, wherever it starts
+            }
+            long sectors = region.stream().mapToLong(BadBlocks.Range::count).sum();
+            throw new DaxException(Errno.EACCES, badBlocks + " lists " + sectors + " bad sector(s) of the region, "
+                    + "and where the device starts in it is unknown: " + offsetProblem + ". Open it as root, or let "
+                    + "this user read the resource attributes (a udev rule or chmod), or clear the errors first "
+                    + "(ndctl clear-errors)");
         }
 
         @Override
         public String describe() {
-            return badBlocks + " (region-relative, device starts at byte " + offsetBytes + ")";
+            return offsetBytes.isPresent()
+                    ? badBlocks + " (region-relative, device starts at byte " + offsetBytes.getAsLong() + ")"
+                    : badBlocks + " (region-relative; where the device starts is unknown: " + offsetProblem
+                    + "; an empty region list means none on the device, entries make the read fail with EACCES)";
         }
     }
 

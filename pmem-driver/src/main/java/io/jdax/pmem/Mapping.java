@@ -7,6 +7,8 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
 
 /**
  * A mapped device, as the openers hand it to {@link PmemDevice}.
@@ -21,7 +23,32 @@ import java.util.List;
  * @param initial     that list as read at open
  * @param file        the mapped regular file, or null for device DAX: what a page that lost its
  *                    backing is checked against (truncated, or the filesystem full)
+ * @param region      the nvdimm region under the device (device DAX, or the pmem disk under a
+ *                    file's filesystem), if any
+ * @param origin      what the memory is, for {@code jdax info}, or null when the opener said nothing
  */
 record Mapping(String name, MemorySegment memory, Arena arena, PersistenceMode persistence, String reason,
-               long alignment, BadBlockSource badBlocks, List<BadBlocks.Range> initial, Path file) {
+               long alignment, BadBlockSource badBlocks, List<BadBlocks.Range> initial, Path file,
+               Optional<NdRegion> region, String origin) {
+
+    /** Checks the platform facts. */
+    Mapping {
+        Objects.requireNonNull(region, "region");
+    }
+
+    /** A mapping whose platform facts are added later ({@link #withPlatform}). */
+    Mapping(String name, MemorySegment memory, Arena arena, PersistenceMode persistence, String reason,
+            long alignment, BadBlockSource badBlocks, List<BadBlocks.Range> initial, Path file) {
+        this(name, memory, arena, persistence, reason, alignment, badBlocks, initial, file, Optional.empty(), null);
+    }
+
+    /** The same mapping in another mode, for another reason (the platform's say, C12). */
+    Mapping withPersistence(PersistenceMode mode, String why) {
+        return new Mapping(name, memory, arena, mode, why, alignment, badBlocks, initial, file, region, origin);
+    }
+
+    /** The same mapping with the region under it and what its memory is. */
+    Mapping withPlatform(Optional<NdRegion> under, String what) {
+        return new Mapping(name, memory, arena, persistence, reason, alignment, badBlocks, initial, file, under, what);
+    }
 }

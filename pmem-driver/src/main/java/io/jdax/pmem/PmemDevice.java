@@ -13,14 +13,19 @@ import io.jdax.dax.Errno;
 import io.jdax.dax.Kaddr;
 import io.jdax.dax.PersistenceMode;
 import io.jdax.dax.Sizes;
+import io.jdax.dax.UnsafeShutdownCount;
 import io.jdax.uio.IovIter;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -31,13 +36,21 @@ import java.util.Optional;
  *       holding a bad sector is EIO unless the mode is a recovery write, which gets the pages
  *       before the first bad sector (at least one).</li>
  *   <li>{@code copyFromIter} is the durable copy, {@link Arch#copyFromIterFlushcache}: the lines
- *       not stored non-temporally are written back, and only those (C4).</li>
+ *       not stored non-temporally are written back, and only those (C4). In
+ *       {@link PersistenceMode#PERSISTENT_CACHE} (eADR) it is {@link Arch#copyFromIterEadr}:
+ *       nothing is written back (cached stores are in a persistent cache), {@code flush} fences.</li>
  *   <li>{@code copyToIter} refuses (EIO) a range with known bad sectors rather than read poison,
  *       and reads with {@link Arch#copyMc}, which survives poison it did not know of.</li>
  *   <li>{@code zeroPageRange} zeroes through the same durable copy and clears the poison of the
  *       sectors it covers; {@code recoveryWrite} clears the whole sectors it rewrites.</li>
  *   <li>{@code flush} fences; in {@link PersistenceMode#PAGE_CACHE} it then msyncs the pages
- *       written since the last flush, and only those.</li>
+ *       written since the last flush, and only those. {@code flushRange} writes back and fences
+ *       (CPU_CACHE), fences (PERSISTENT_CACHE), or msyncs (PAGE_CACHE).</li>
+ *   <li>What the platform says (C12): {@code unsafeShutdownCount} sums the region's DIMMs'
+ *       {@code dirty_shutdown}; {@code deepFlush} writes the region's {@code deep_flush} (device
+ *       DAX) or {@code fdatasync}s the file (whose flush reaches the pmem driver's
+ *       {@code nvdimm_flush} on fsdax); {@code facts} names the region, its persistence domain,
+ *       the deep flush and the bad-block source.</li>
  * </ul>
  * Every copy, write-back and fence goes through the device's {@link Arch}, so a simulated Arch
  * sees all of them.
@@ -127,11 +140,17 @@ public final class PmemDevice extends DaxDevice {
         private final Platform.Msync msync;
         private final Path file;
         // Made once: the core asks for them when the device is made.
-        private final Optional<CopyFromIter> copyFromIter = Optional.of(this::copyFromIterFlushcache);
+        private final Optional<CopyFromIter> copyFromIter = Optional.of(this::copyFromIterDurable);
         private final Optional<CopyToIter> copyToIter = Optional.of(this::copyToIterChecked);
         private final Optional<ZeroPageRange> zeroPageRange = Optional.of(this::zero);
         private final Optional<CopyFromIter> recoveryWrite = Optional.of(this::recoveryWrite);
         private final Optional<FlushRange> flushRange = Optional.of(this::flushRange);
+        private final Optional<DeepFlush> deepFlush;
+        private final Optional<NdRegion> region;
+        private final String origin;
+        private final Path sysfsRoot;
+        /** PERSISTENT_CACHE: the caches are persistent, nothing is ever written back (C12). */
+        private final boolean eadr;
 
         Ops(Mapping m, Arch arch, Platform platform, BadBlocks badBlocks) {
             this.name = m.name();
@@ -146,6 +165,14 @@ public final class PmemDevice extends DaxDevice {
             this.dirty = persistence == PersistenceMode.PAGE_CACHE ? new DirtyRanges() : null;
             this.msync = platform.msync();
             this.file = m.file();
+            this.region = m.region();
+            this.origin = m.origin();
+            this.sysfsRoot = platform.sysfs().root();
+            this.eadr = persistence == PersistenceMode.PERSISTENT_CACHE;
+            // device DAX: the region's deep_flush; a file: fdatasync, whose flush reaches the pmem
+            // driver's nvdimm_flush on fsdax (libpmem2 msyncs there)
+            this.deepFlush = file != null ? Optional.of(this::fdatasync)
+                    : region.filter(r -> r.deepFlushValue().isPresent()).map(r -> r::deepFlush);
         }
 
         /**
@@ -183,15 +210,21 @@ public final class PmemDevice extends DaxDevice {
             return copyFromIter;
         }
 
-        private long copyFromIterFlushcache(MemorySegment addr, long offset, long bytes, IovIter iter) {
+        private long copyFromIterDurable(MemorySegment addr, long offset, long bytes, IovIter iter) {
             long before = iter.consumed();
             try {
-                return arch.copyFromIterFlushcache(target, offset, bytes, iter);
+                return copy(offset, bytes, iter);
             } catch (MemoryFaultException f) {
                 throw fault(f, "copyFromIter", offset, bytes);
             } finally {
                 markDirty(offset, iter.consumed() - before); // after the copy, so a racing flush cannot miss it
             }
+        }
+
+        /** The device's copy: flushcache (C4), or with eADR the same stores and no write-back. */
+        private long copy(long offset, long bytes, IovIter iter) {
+            return eadr ? arch.copyFromIterEadr(target, offset, bytes, iter)
+                    : arch.copyFromIterFlushcache(target, offset, bytes, iter);
         }
 
         @Override
@@ -227,7 +260,11 @@ public final class PmemDevice extends DaxDevice {
             try {
                 while (done < bytes) {
                     long chunk = Math.min(ZEROS.byteSize(), bytes - done);
-                    arch.copyFlushcache(ZEROS, 0, target, off + done, chunk);
+                    if (eadr) {
+                        arch.copyEadr(ZEROS, 0, target, off + done, chunk);
+                    } else {
+                        arch.copyFlushcache(ZEROS, 0, target, off + done, chunk);
+                    }
                     done += chunk;
                 }
             } catch (MemoryFaultException f) {
@@ -249,7 +286,7 @@ public final class PmemDevice extends DaxDevice {
             try {
                 long done;
                 try {
-                    done = arch.copyFromIterFlushcache(target, offset, bytes, iter);
+                    done = copy(offset, bytes, iter);
                 } catch (MemoryFaultException f) {
                     throw fault(f, "recoveryWrite", offset, bytes);
                 }
@@ -270,9 +307,10 @@ public final class PmemDevice extends DaxDevice {
             return flushRange;
         }
 
-        /** {@code dax_flush} of a range: write-back + fence, or msync of its pages, as the mode needs. */
+        /** {@code dax_flush} of a range: write-back + fence, a fence, or msync of its pages, as the mode needs. */
         private void flushRange(long pos, long bytes) {
             switch (persistence) {
+                case PERSISTENT_CACHE -> arch.fence(); // eADR: the stores are in a persistent cache
                 case CPU_CACHE -> {
                     try {
                         arch.writeback(target, pos, bytes);
@@ -296,6 +334,39 @@ public final class PmemDevice extends DaxDevice {
             if (dirty != null) {
                 msyncDirty();
             }
+        }
+
+        @Override
+        public Optional<DeepFlush> deepFlush() {
+            return deepFlush;
+        }
+
+        private void fdatasync() {
+            try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+                ch.force(false);
+            } catch (IOException e) {
+                throw new DaxException(Errno.EIO, name + ": deep flush: fdatasync of " + file + " failed: " + e, e);
+            }
+        }
+
+        @Override
+        public UnsafeShutdownCount unsafeShutdownCount() {
+            return region.map(r -> r.unsafeShutdownCount(sysfsRoot)).orElseGet(() -> new UnsafeShutdownCount.Unsupported(
+                    (origin == null ? name : origin) + ": no nvdimm region, no DIMMs to count"));
+        }
+
+        @Override
+        public Map<String, String> facts() {
+            Map<String, String> f = new LinkedHashMap<>();
+            f.put("memory", origin == null ? "(not reported)" : origin);
+            f.put("persistence domain", region.map(NdRegion::describeDomain)
+                    .orElse("none reported (no nvdimm region under the device)"));
+            f.put("deep flush", file != null
+                    ? "fdatasync(2) of " + file + region.map(r -> ": on fsdax its flush reaches the pmem driver's "
+                    + "nvdimm_flush (" + r.describeDeepFlush() + ")").orElse(": the file's filesystem flush")
+                    : region.map(NdRegion::describeDeepFlush).orElse("none: flush() is all this device has"));
+            f.put("bad blocks from", badBlockSource.describe());
+            return f;
         }
 
         @Override

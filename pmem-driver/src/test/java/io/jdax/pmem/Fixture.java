@@ -77,13 +77,16 @@ final class Fixture implements AutoCloseable {
 
     /**
      * A fake device DAX {@code name} in region0 of a fake nvdimm bus: its directory holds size,
-     * align and resource, {@code bus/dax/devices/NAME} links to it, and the region has a resource
-     * and (if given) a badblocks list. Also creates the regular file that stands for the device.
+     * align and resource, {@code bus/dax/devices/NAME} links to it, and the region (on the nd bus,
+     * with no persistence_domain: ADR assumed) has a resource and (if given) a badblocks list.
+     * Also creates the regular file that stands for the device. {@link FakeSysfs} builds the rest
+     * of the platform (domains, DIMMs, hmem, CXL, kmem).
      */
     Path devDax(String name, long size, long align, long regionStart, long daxStart, String regionBadBlocks) {
         try {
             Path region = Files.createDirectories(sysfs.resolve("devices/platform/ACPI0012:00/ndbus0/region0"));
             write(region.resolve("resource"), "0x" + Long.toHexString(regionStart));
+            FakeSysfs.onBus(region, sysfs, "nd"); // what makes it an nvdimm region
             if (regionBadBlocks != null) {
                 write(region.resolve("badblocks"), regionBadBlocks);
             }

@@ -299,7 +299,7 @@ class PmemFileTest {
     @Test
     void badParametersAreClearErrors() {
         refused(fx.spec("x", "sise=1M"), Errno.EINVAL, "unknown parameter 'sise'",
-                "(known: create, mode, shared, size, sparse)");
+                "(known: create, eadr, mode, shared, size, sparse)");
         refused(fx.spec("x", "size=1M&create=true&shared=maybe"), Errno.EINVAL, "'shared' must be true or false");
         refused(fx.spec("x", "size=1M&create=maybe"), Errno.EINVAL, "'create' must be true or false");
         refused(fx.spec("x", "size=1M&create=true&sparse=maybe"), Errno.EINVAL, "'sparse' must be true or false");

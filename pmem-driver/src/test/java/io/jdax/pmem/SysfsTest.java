@@ -36,7 +36,7 @@ class SysfsTest {
         Sysfs.DevDaxInfo info = sysfs().devDax("dax0.0");
         assertEquals(64 * MIB, info.size());
         assertEquals(2 * MIB, info.align());
-        assertEquals(0x120_0000L, info.regionOffset());
+        assertEquals(0x120_0000L, info.regionOffset().getAsLong());
         assertTrue(info.regionBadBlocks().orElseThrow().endsWith("region0/badblocks"));
     }
 
@@ -115,7 +115,7 @@ class SysfsTest {
         blockDevice("254:0", "devices/pci0000:00/virtio2/block/vda", "badblocks", "", "size", "100\n");
 
         Sysfs.PmemDisk whole = sysfs().pmemDisk((259L << 8)).orElseThrow();
-        assertEquals(new Sysfs.PmemDisk("pmem0", whole.badBlocks(), 0, 2097152), whole);
+        assertEquals(new Sysfs.PmemDisk("pmem0", whole.badBlocks(), 0, 2097152, Optional.empty()), whole);
         Sysfs.PmemDisk part = sysfs().pmemDisk((259L << 8) | 1).orElseThrow();
         assertEquals("pmem0", part.name());
         assertEquals(2048, part.startSector());

@@ -186,8 +186,9 @@ public final class Workloads {
      * never sees them), with {@code persist} of the ranges stored every {@code persistEvery}
      * stores and at the end, each persist acknowledging only its range.
      * <p>
-     * Needs a {@link PersistenceMode#CPU_CACHE} device: in PAGE_CACHE mode persist relies on
-     * msync, which the simulator cannot observe, so the run fails with EOPNOTSUPP.
+     * Needs a {@link PersistenceMode#CPU_CACHE} or {@link PersistenceMode#PERSISTENT_CACHE} device:
+     * in PAGE_CACHE mode persist relies on msync, which the simulator cannot observe, so the run
+     * fails with EOPNOTSUPP.
      */
     public static Workload directMappedStores(int stores, int maxLength, int persistEvery, long seed) {
         positive(stores, "stores");
@@ -206,8 +207,9 @@ public final class Workloads {
 
             @Override
             public void run(DaxDevice device, Ledger ledger) {
-                if (device.persistence() != PersistenceMode.CPU_CACHE) {
-                    throw new DaxException(Errno.EOPNOTSUPP, name() + " needs a CPU_CACHE device; " + device.name()
+                if (!device.persistence().persistsByCpu()) {
+                    throw new DaxException(Errno.EOPNOTSUPP, name() + " needs a CPU_CACHE or PERSISTENT_CACHE device; "
+                            + device.name()
                             + " is " + device.persistence() + " (" + device.persistenceReason() + "): its persist relies"
                             + " on msync, which the simulator cannot observe");
                 }

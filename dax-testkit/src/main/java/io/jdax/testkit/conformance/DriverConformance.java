@@ -161,8 +161,12 @@ public final class DriverConformance {
         g.add(c.persistence() != PersistenceMode.VOLATILE
                 ? group("C9 durability under the power-fail simulator", durable.toArray(ConformanceCheck[]::new))
                 : notApplicable("C9 durability under the power-fail simulator", "the device is VOLATILE"));
-        g.add(group("C4 write-back accounting",
-                check("writesBackNoLineInVain", s -> writebackAccounting(d, s))));
+        g.add(c.persistence() == PersistenceMode.PERSISTENT_CACHE
+                ? group("C4 write-back accounting",
+                        check("writesBackNoLineInVain", s -> writebackAccounting(d, s)),
+                        check("writesNothingBackAndFencesWhenTheCachesArePersistent", s -> eadrAccounting(d, s)))
+                : group("C4 write-back accounting",
+                        check("writesBackNoLineInVain", s -> writebackAccounting(d, s))));
         g.add(c.badBlocks()
                 ? group("bad blocks",
                         check("directAccessOverABadSectorFailsWithEIO", s -> badBlockEio(d, s)),
@@ -628,6 +632,43 @@ public final class DriverConformance {
                             + s.describe());
                     pos += 3L * PAGE;
                 }
+            }
+        }
+    }
+
+    /**
+     * A PERSISTENT_CACHE (eADR) device: its caches are persistent, so writes, zeroing and flushes
+     * write back nothing at all, and still fence (C12).
+     */
+    private static void eadrAccounting(DriverUnderTest d, Path scratch) {
+        SimulatedArch sim = new SimulatedArch();
+        Random rnd = new Random(12);
+        try (DaxDevice dev = open(d, scratch, sim); Arena arena = Arena.ofConfined()) {
+            SimulatedMedia media = sim.track(dev, 0, TRACKED_PAGES);
+            long pos = 0;
+            for (IterKind k : IterKind.values()) {
+                for (long[] w : new long[][] {{0, 2 * PAGE}, {13, 3000}, {7, 5}}) {
+                    media.resetStats();
+                    DeviceIo.write(dev, pos + w[0], k.source(random(rnd, (int) w[1]), arena));
+                    dev.flush();
+                    var s = media.stats();
+                    Expect.equal(0L, s.linesWrittenBack(), "lines written back by a " + w[1] + "-byte " + k
+                            + " write and flush() on a PERSISTENT_CACHE device (" + s.describe() + ")");
+                    Expect.that(s.fences() >= 1, "no fence after a write and flush(): " + s.describe());
+                    pos += 3L * PAGE;
+                }
+            }
+            media.resetStats();
+            dev.flushRange(PAGE, 3 * PAGE);
+            Expect.equal(0L, media.stats().linesWrittenBack(), "lines written back by flushRange: "
+                    + media.stats().describe());
+            Expect.that(media.stats().fences() >= 1, "flushRange did not fence: " + media.stats().describe());
+            if (dev.hasZeroPageRange()) {
+                media.resetStats();
+                dev.zeroPageRange(1, 2);
+                dev.flush();
+                Expect.equal(0L, media.stats().linesWrittenBack(), "lines written back by zeroPageRange: "
+                        + media.stats().describe());
             }
         }
     }

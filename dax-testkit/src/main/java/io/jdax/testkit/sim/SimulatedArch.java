@@ -35,8 +35,12 @@ import java.util.TreeMap;
  *   <li>{@link #writeback}: pending with the content of the moment, and counted per line; a
  *       write-back of a line with no cached store since it was last made pending or persistent
  *       is counted as redundant (C4).</li>
- *   <li>{@link #fence}: pending lines become persistent.</li>
+ *   <li>{@link #fence}: pending lines become persistent; on media whose
+ *       {@link PersistenceDomain} is {@code CPU_CACHE} (eADR), every line does, dirty or not.</li>
  * </ul>
+ * A device's memory is tracked in the domain its persistence mode implies:
+ * {@link io.jdax.dax.PersistenceMode#PERSISTENT_CACHE} devices in {@code CPU_CACHE}, all others in
+ * {@code MEMORY_CONTROLLER}.
  * Memory that is not tracked is copied correctly and otherwise ignored, so the Arch can serve
  * any program. Thread-safe: operations on tracked memory are serialized.
  */
@@ -112,6 +116,7 @@ public final class SimulatedArch implements Arch {
                 + " and heap sources");
         f.put("writeback", "counted per line; redundant write-backs reported (C4)");
         f.put("crash", "seeded choice per unfenced line (LINE) or per 8-byte word (WORD8)");
+        f.put("eADR", "media of PERSISTENT_CACHE devices: a fence makes every earlier store persistent");
         return f;
     }
 
@@ -130,7 +135,9 @@ public final class SimulatedArch implements Arch {
     /**
      * Starts simulating {@code nrPages} pages of a device's memory from {@code pgoff}, obtained
      * through its {@code directAccess} (WRITE mode; brd allocates its pages then). What the
-     * memory holds now counts as persistent. The device must stay open while it is tracked.
+     * memory holds now counts as persistent. The device must stay open while it is tracked. The
+     * media's {@link PersistenceDomain} is {@code CPU_CACHE} for a
+     * {@link io.jdax.dax.PersistenceMode#PERSISTENT_CACHE} device, else {@code MEMORY_CONTROLLER}.
      *
      * @throws DaxException EEXIST if part of that memory is already tracked; EINVAL if it is
      *                      larger than {@link #MAX_TRACKED}; whatever {@code directAccess} throws
@@ -157,7 +164,9 @@ public final class SimulatedArch implements Arch {
                 p += n;
             }
         }
-        return register(new SimulatedMedia(this, device.name(), pgoff * DaxDevice.PAGE_SIZE, chunks));
+        PersistenceDomain domain = device.persistence() == io.jdax.dax.PersistenceMode.PERSISTENT_CACHE
+                ? PersistenceDomain.CPU_CACHE : PersistenceDomain.MEMORY_CONTROLLER;
+        return register(new SimulatedMedia(this, device.name(), pgoff * DaxDevice.PAGE_SIZE, chunks, domain));
     }
 
     /**
@@ -168,8 +177,18 @@ public final class SimulatedArch implements Arch {
      *                      read-only heap segment (it cannot be recognized later)
      */
     public SimulatedMedia track(String name, MemorySegment memory) {
+        return track(name, memory, PersistenceDomain.MEMORY_CONTROLLER);
+    }
+
+    /**
+     * {@link #track(String, MemorySegment)} in the given persistence domain.
+     *
+     * @throws DaxException as {@link #track(String, MemorySegment)}
+     */
+    public SimulatedMedia track(String name, MemorySegment memory, PersistenceDomain domain) {
         Objects.requireNonNull(memory, "memory");
-        return register(new SimulatedMedia(this, Objects.requireNonNull(name, "name"), 0, List.of(memory)));
+        return register(new SimulatedMedia(this, Objects.requireNonNull(name, "name"), 0, List.of(memory),
+                Objects.requireNonNull(domain, "domain")));
     }
 
     private SimulatedMedia register(SimulatedMedia m) {

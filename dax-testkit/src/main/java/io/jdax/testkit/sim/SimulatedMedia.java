@@ -17,7 +17,9 @@ import java.util.SplittableRandom;
 
 /**
  * Device memory tracked by a {@link SimulatedArch}: the media model of contract C9, one state per
- * 64-byte line. For each line it keeps the content that is surely persistent, the contents it
+ * 64-byte line, in a {@link PersistenceDomain}: with {@code MEMORY_CONTROLLER} (ADR) a fence makes
+ * persistent what was written back or stored non-temporally; with {@code CPU_CACHE} (eADR) it
+ * makes every store before it persistent. For each line it keeps the content that is surely persistent, the contents it
  * was written back or stored non-temporally with since the last fence (pending), and whether the
  * Arch stored into it with cached stores since. Stores that bypass the Arch (a program writing
  * into a direct mapping) need no hook: a line whose memory differs from its last known content
@@ -38,6 +40,7 @@ public final class SimulatedMedia {
 
     private final SimulatedArch arch;
     private final String name;
+    private final PersistenceDomain domain;
     private final long start;
     private final long size;
     private final List<Region> regions = new ArrayList<>(); // by mediaOffset, contiguous from 0
@@ -54,9 +57,10 @@ public final class SimulatedMedia {
     private long fences;
     private boolean released;
 
-    SimulatedMedia(SimulatedArch arch, String name, long start, List<MemorySegment> chunks) {
+    SimulatedMedia(SimulatedArch arch, String name, long start, List<MemorySegment> chunks, PersistenceDomain domain) {
         this.arch = arch;
         this.name = name;
+        this.domain = Objects.requireNonNull(domain, "domain");
         this.start = start;
         long total = 0;
         for (MemorySegment c : chunks) {
@@ -92,6 +96,11 @@ public final class SimulatedMedia {
     /** The name given at tracking time, usually the device's. */
     public String name() {
         return name;
+    }
+
+    /** Where the media is persistent from: what a fence makes durable. */
+    public PersistenceDomain domain() {
+        return domain;
     }
 
     /** The device offset of the first tracked byte. */
@@ -151,6 +160,17 @@ public final class SimulatedMedia {
 
     void fence() {
         fences++;
+        if (domain == PersistenceDomain.CPU_CACHE) {
+            // eADR: whatever the stores before the fence left in the cache is in the persistence
+            // domain now, dirty or not, seen by the Arch or stored straight into the mapping.
+            BitSet u = unsettled();
+            for (int l = u.nextSetBit(0); l >= 0; l = u.nextSetBit(l + 1)) {
+                System.arraycopy(readLine(l), 0, persistent, l * LINE, LINE);
+            }
+            dirty.clear();
+            pending.clear();
+            return;
+        }
         for (Map.Entry<Integer, List<byte[]>> e : pending.entrySet()) {
             System.arraycopy(e.getValue().getLast(), 0, persistent, e.getKey() * LINE, LINE);
         }
@@ -437,6 +457,7 @@ public final class SimulatedMedia {
 
     @Override
     public String toString() {
-        return "SimulatedMedia[" + name + " [" + start + ", +" + size + ")" + (released ? " released" : "") + "]";
+        return "SimulatedMedia[" + name + " [" + start + ", +" + size + ")" + (domain == PersistenceDomain.CPU_CACHE
+                ? " eADR" : "") + (released ? " released" : "") + "]";
     }
 }

@@ -62,6 +62,8 @@ import java.util.stream.Stream;
  *   --expect-flush K   also require this write-back (clwb, clflushopt, clflush)
  *   --conformance      run dax-testkit's driver conformance suite against the target first
  *   --size SIZE        fsdax: the device file's size (default 64M)
+ *   --expect-domain D  also require the region's persistence_domain to be D (memory_controller:
+ *                      the device is CPU_CACHE and its reason names the domain)
  *   --after WHAT       verify: what happened since the check JVM, for the check's name
  *                      (remount, namespace_reenable; default new_jvm)
  * </pre>
@@ -103,7 +105,7 @@ public final class RealDaxChecks {
     private long zeroEnd;
 
     private record Options(Path nondaxDir, String expectCopy, String expectFlush, boolean conformance, long size,
-                           String after) {
+                           String after, String expectDomain) {
     }
 
     private RealDaxChecks(Mode mode, Path target, Report report, Path ledgerFile, Options options) {
@@ -121,7 +123,7 @@ public final class RealDaxChecks {
                 || !(args[1].equals("fsdax") || args[1].equals("devdax"))) {
             System.err.println("usage: RealDaxChecks check|verify fsdax|devdax TARGET RESULTS_FILE LEDGER_FILE "
                     + "[--nondax-dir DIR] [--expect-copy K] [--expect-flush K] [--conformance] [--size SIZE] "
-                    + "[--after WHAT]");
+                    + "[--after WHAT] [--expect-domain DOMAIN]");
             System.exit(2);
         }
         Path nondax = null;
@@ -130,6 +132,7 @@ public final class RealDaxChecks {
         boolean conformance = false;
         long size = 64 * MIB;
         String after = "new_jvm";
+        String domain = null;
         for (int i = 5; i < args.length; i++) {
             switch (args[i]) {
                 case "--nondax-dir" -> nondax = Path.of(args[++i]);
@@ -138,6 +141,7 @@ public final class RealDaxChecks {
                 case "--conformance" -> conformance = true;
                 case "--size" -> size = Sizes.parse(args[++i]);
                 case "--after" -> after = Report.key(args[++i]);
+                case "--expect-domain" -> domain = args[++i];
                 default -> {
                     System.err.println("RealDaxChecks: unknown option " + args[i]);
                     System.exit(2);
@@ -148,7 +152,7 @@ public final class RealDaxChecks {
         int failed;
         try (Report report = new Report(Path.of(args[3]), args[1])) {
             RealDaxChecks checks = new RealDaxChecks(mode, Path.of(args[2]), report, Path.of(args[4]),
-                    new Options(nondax, copy, flush, conformance, size, after));
+                    new Options(nondax, copy, flush, conformance, size, after, domain));
             if (args[0].equals("check")) {
                 checks.checkPhase();
             } else {
@@ -176,6 +180,9 @@ public final class RealDaxChecks {
         } else {
             report.check("opens_at_sysfs_size_and_alignment", this::opensAtSysfsGeometry);
             report.check("refuses_page_cache_and_a_wrong_size", this::devdaxRefusals);
+        }
+        if (options.expectDomain() != null) {
+            report.check("persistence_follows_the_regions_domain", this::persistenceFollowsTheDomain);
         }
         report.check("durable_copies_round_trip", this::durableCopiesRoundTrip);
         report.check("zero_page_range_is_durable", this::zeroPageRange);
@@ -370,6 +377,20 @@ public final class RealDaxChecks {
         expect(addr % align == 0, "the device is mapped at 0x" + Long.toHexString(addr) + ", not a multiple of its "
                 + "alignment " + align);
         commonOpenExpectations();
+    }
+
+    /** The kernel reports the domain QEMU was told (nvdimm-persistence), and the device says it follows it (C12). */
+    private void persistenceFollowsTheDomain() throws IOException {
+        Path region = Path.of("/sys/bus/nd/devices/region0");
+        String got = Files.readString(region.resolve("persistence_domain")).strip();
+        report.info("kernel.persistence_domain", got);
+        expect(got.equals(options.expectDomain()), "region0's persistence_domain is '" + got + "', expected "
+                + options.expectDomain());
+        DaxDevice d = device();
+        d.facts().forEach((k, v) -> report.info("fact." + Report.key(k), v));
+        report.info("unsafe_shutdowns", d.unsafeShutdownCount().describe());
+        expect(d.persistenceReason().contains("persistence_domain is " + got), "the reason does not name the domain: "
+                + d.persistenceReason());
     }
 
     private void devdaxRefusals() {
