@@ -8,6 +8,7 @@
 module io.jdax.bench {
     requires transitive io.jdax.api;
     requires transitive io.jdax.fsdax;
+    requires HdrHistogram;
 
     exports io.jdax.bench;
 }
