@@ -22,12 +22,30 @@ final class SvgChart {
     private static final int PANEL_W = 330;
     private static final int PANEL_H = 230;
     private static final int LEFT = 74;
-    private static final int TOP = 92;
+    private static final int TOP = 112;
     private static final int GAP = 78;
     private static final int ROW_GAP = 74;
     private static final int BOTTOM = 50;
-    private static final String[] COLOURS = {"#d62728", "#ff7f0e", "#9467bd", "#8c564b", "#7f7f7f", "#1f77b4",
-        "#2ca02c", "#17becf", "#e41a1c", "#bcbd22", "#e377c2", "#d62728", "#1f77b4", "#ff7f0e", "#1f77b4"};
+    /**
+     * One colour per method, none shared within a panel: jdax's own rows warm (red, orange), libpmem's
+     * blue, the anchors and ceilings neutral or green.
+     */
+    private static final java.util.Map<BenchMethod, String> COLOURS = new java.util.EnumMap<>(java.util.Map.ofEntries(
+            java.util.Map.entry(BenchMethod.DURABLE, "#d62728"),
+            java.util.Map.entry(BenchMethod.DURABLE_FENCE, "#ff7f0e"),
+            java.util.Map.entry(BenchMethod.SEED_REGRESSION, "#9467bd"),
+            java.util.Map.entry(BenchMethod.CACHED_WRITEBACK, "#8c564b"),
+            java.util.Map.entry(BenchMethod.NOCACHE, "#555555"),
+            java.util.Map.entry(BenchMethod.LIBPMEM, "#1f77b4"),
+            java.util.Map.entry(BenchMethod.BRD_FALLBACK, "#2ca02c"),
+            java.util.Map.entry(BenchMethod.FSDAX_FSYNC, "#e377c2"),
+            java.util.Map.entry(BenchMethod.READ, "#d62728"),
+            java.util.Map.entry(BenchMethod.FSDAX_READ, "#e377c2"),
+            java.util.Map.entry(BenchMethod.PLAIN_READ, "#555555"),
+            java.util.Map.entry(BenchMethod.MEMSET, "#d62728"),
+            java.util.Map.entry(BenchMethod.LIBPMEM_MEMSET, "#1f77b4"),
+            java.util.Map.entry(BenchMethod.MEMMOVE, "#ff7f0e"),
+            java.util.Map.entry(BenchMethod.LIBPMEM_MEMMOVE, "#17becf")));
 
     private SvgChart() {
     }
@@ -39,7 +57,7 @@ final class SvgChart {
 
     /** The colour of a method, the same in every panel. */
     static String colour(BenchMethod m) {
-        return COLOURS[m.ordinal() % COLOURS.length];
+        return COLOURS.getOrDefault(m, "#7f7f7f");
     }
 
     private static String dash(BenchMethod m) {
@@ -68,7 +86,10 @@ final class SvgChart {
         List<BenchMethod> methods = report.plan().methods().stream()
                 .filter(m -> one.stream().anyMatch(r -> r.method() == m)).toList();
         List<Long> sizes = report.plan().sizes();
-        double yMax = niceCeiling(one.stream().mapToDouble(BenchResult::gbPerSecond).max().orElse(1));
+        double yStep = niceStep(one.stream().mapToDouble(BenchResult::gbPerSecond).max().orElse(1) / 5);
+        int yTicks = (int) Math.max(1, Math.ceil(one.stream().mapToDouble(BenchResult::gbPerSecond).max().orElse(1)
+                / yStep - 1e-9));
+        double yMax = yStep * yTicks;
         long latMin = one.stream().filter(r -> r.latency().count() > 0).mapToLong(r -> r.latency().p99()).min().orElse(10);
         long latMax = one.stream().filter(r -> r.latency().count() > 0).mapToLong(r -> r.latency().p99()).max().orElse(1000);
         int decLo = (int) Math.floor(Math.log10(Math.max(1, latMin)));
@@ -96,9 +117,12 @@ final class SvgChart {
         s.append(text(LEFT, 60, "start", "normal", 11, "arch " + report.arch() + "; " + report.started()
                 + "; GB/s = 10^9 bytes/s; every operation verified" + (report.threadCounts().size() > 1
                 ? "; more threads: see the table" : ""), null));
-        s.append(text(LEFT, 76, "start", "normal", 11, "solid: writes (and libpmem's copy), dashed: reads, dotted: "
-                + "memset and memmove; lower panels: p99 of single operations (each timed alone, one clock read in "
-                + "each)", null));
+        s.append(text(LEFT, 76, "start", "normal", 11, "solid lines: writes (jdax's, the anchors', libpmem's copy); "
+                + "dashed: reads; dotted: memset and memmove. Upper panels: throughput, median of the batches (higher "
+                + "is better)", null));
+        s.append(text(LEFT, 92, "start", "normal", 11, "Lower panels: p99 latency of single operations, each timed "
+                + "alone (a clock read, ~" + Math.round(report.clockNs()) + " ns, in each; lower is better). Point "
+                + "tooltips: all figures and p50/p99/p99.9/max", null));
 
         for (int k = 0; k < panels.size(); k++) {
             int x0 = LEFT + k * (PANEL_W + GAP);
@@ -125,9 +149,9 @@ final class SvgChart {
                         + "%.1f %.1f)\" text-anchor=\"middle\" font-size=\"11\">%s</text>%n", x0 - 46.0, cy, x0 - 46.0,
                         cy, yLabel));
             }
-            for (int t = 0; t <= 4; t++) {
-                double v = yMax * t / 4;
-                double y = TOP + PANEL_H - PANEL_H * t / 4.0;
+            for (int t = 0; t <= yTicks; t++) {
+                double v = yStep * t;
+                double y = TOP + PANEL_H - PANEL_H * t / (double) yTicks;
                 s.append(String.format(Locale.ROOT, "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" stroke=\"#e4e4e4\"/>%n",
                         x0, y, x0 + PANEL_W, y));
                 s.append(text(x0 - 4, y + 4, "end", "normal", 10, trim(v), null));
@@ -211,6 +235,11 @@ final class SvgChart {
 
     private static double scale(double v, double min, double max, int span) {
         return (v - min) / (max - min) * span;
+    }
+
+    /** A tick step: 1, 2, 2.5 or 5 times a power of ten, at or above {@code v}. */
+    static double niceStep(double v) {
+        return niceCeiling(v);
     }
 
     /** 1, 2, 2.5, 5 times a power of ten, at or above {@code v}. */
