@@ -31,8 +31,10 @@ public enum BenchMethod {
     /** Plain cached stores, a write-back of every line, a fence: durable, the slow way. */
     CACHED_WRITEBACK("cached+writeback", "cached copy + clwb of every line + sfence"),
     /**
-     * The non-temporal copy and a fence, nothing written back: the store ceiling, no durability
-     * promise (a heap source is copied with cached stores and stays in the cache).
+     * The non-temporal copy and a fence, nothing written back: the store ceiling of the kind, no
+     * durability promise. A heap source is streamed only where the Arch streams heap memory
+     * (native-x86 through FFM); elsewhere the KVEC ceiling is not measured
+     * ({@link Workbench#unavailable(BenchMethod, io.jdax.uio.IovIter.Kind)}).
      */
     NOCACHE("nocache-ceiling", "nocache copy + sfence: the non-temporal store ceiling, not durable"),
     /** libpmem's {@code pmem_memcpy_nodrain} per run and {@code pmem_drain}, through FFM. */

@@ -22,7 +22,8 @@ import java.util.Optional;
  * {@code pmem_memcpy_persist(d, s, n)} is {@code pmem_memcpy_nodrain(d, s, n)} followed by
  * {@code pmem_drain()} (an sfence): libpmem's own code, so an iterator of several runs is copied
  * with one {@link #memcpyNodrain} per run and one {@link #drain} at the end, the libpmem way of
- * making a scattered write durable.
+ * making a scattered write durable. {@link #memsetPersist} and {@link #memmovePersist} are the
+ * anchors of the durable memset and memmove.
  * <p>
  * The calling module needs native access ({@code --enable-native-access=io.jdax.bench}, or
  * {@code ALL-UNNAMED} on the class path).

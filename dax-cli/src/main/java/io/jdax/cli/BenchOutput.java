@@ -96,10 +96,12 @@ final class BenchOutput {
         }
         r.brd().ifPresent(d -> b.append(String.format(Locale.ROOT, "brd       %s (%s): %s%n", d.spec(),
                 Sizes.format(d.size()), d.persistence())));
-        b.append("method    ").append(r.plan().methods().size()).append(" paths, one operation + commit per op;"
+        List<BenchMethod> measured = r.plan().methods().stream()
+                .filter(m -> r.results().stream().anyMatch(x -> x.method() == m)).toList();
+        b.append("method    ").append(measured.size()).append(" paths measured, one operation + commit per op;"
                 + " sources warm, destinations walked (cold); median of ").append(r.plan().rounds())
                 .append(" rounds of batches\n");
-        for (BenchMethod m : r.plan().methods()) {
+        for (BenchMethod m : measured) {
             b.append(String.format(Locale.ROOT, "  %-18s %s%n", m.id(), m.title()));
         }
         b.append(String.format(Locale.ROOT, "latency   p50/p99/p99.9/max ns of single operations, each timed on its own"
