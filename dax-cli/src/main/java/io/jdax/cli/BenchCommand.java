@@ -108,7 +108,7 @@ final class BenchCommand implements Callable<Integer> {
     List<IovIter.Kind> kinds;
 
     @Option(names = "--sizes", paramLabel = "LIST", split = ",", converter = SizeConverter.class,
-            description = "Bytes per write (default 64,256,1K,4K,64K,1M,16M).")
+            description = "Bytes per operation (default 64,256,1K,4K,64K,1M,16M).")
     List<Long> sizes;
 
     @Option(names = "--scratch", paramLabel = "DIR",
@@ -146,7 +146,8 @@ final class BenchCommand implements Callable<Integer> {
     Long region;
 
     @Option(names = "--libpmem", paramLabel = "LIB",
-            description = "The libpmem to load (default " + LibPmem.DEFAULT_LIBRARY + "); 'none' skips its row.")
+            description = "The libpmem to load (default " + LibPmem.DEFAULT_LIBRARY + ", installed with apt-get when "
+                    + "missing and run as root); 'none' skips its rows.")
     String libpmem = LibPmem.DEFAULT_LIBRARY;
 
     @Override

@@ -70,7 +70,9 @@ final class SvgChart {
 
     /** The whole document. */
     static String render(BenchReport report, BenchOutput.Setting setting) {
-        List<BenchResult> one = report.results().stream().filter(r -> r.threads() == 1).toList();
+        // One thread's figures; a run of more threads only draws its smallest count.
+        int shown = report.threadCounts().isEmpty() ? 1 : report.threadCounts().getFirst();
+        List<BenchResult> one = report.results().stream().filter(r -> r.threads() == shown).toList();
         List<IovIter.Kind> panels = new ArrayList<>();
         for (IovIter.Kind k : report.plan().kinds()) {
             if (one.stream().anyMatch(r -> r.kind() == k)) {
@@ -110,13 +112,14 @@ final class SvgChart {
         s.append(String.format(Locale.ROOT, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
                 + "viewBox=\"0 0 %d %d\" font-family=\"sans-serif\" font-size=\"12\">%n", width, height, width, height));
         s.append(String.format(Locale.ROOT, "<rect width=\"%d\" height=\"%d\" fill=\"white\"/>%n", width, height));
-        s.append(text(LEFT, 22, "start", "bold", 16, "jdax bench: throughput and latency against size, one thread", null));
+        s.append(text(LEFT, 22, "start", "bold", 16, "jdax bench: throughput and latency against size, "
+                + (shown == 1 ? "one thread" : shown + " threads (aggregate GB/s)"), null));
         String label = BenchOutput.deviceLabel(report, setting);
         s.append(text(LEFT, 42, "start", setting.emulated() ? "bold" : "normal", 12, label,
                 setting.emulated() ? "#b00000" : null).replace("<text ", "<text class=\"device\" "));
         s.append(text(LEFT, 60, "start", "normal", 11, "arch " + report.arch() + "; " + report.started()
                 + "; GB/s = 10^9 bytes/s; every operation verified" + (report.threadCounts().size() > 1
-                ? "; more threads: see the table" : ""), null));
+                ? "; other thread counts: see the table" : ""), null));
         s.append(text(LEFT, 76, "start", "normal", 11, "solid lines: writes (jdax's, the anchors', libpmem's copy); "
                 + "dashed: reads; dotted: memset and memmove. Upper panels: throughput, median of the batches (higher "
                 + "is better)", null));
@@ -167,7 +170,7 @@ final class SvgChart {
                 StringBuilder lat = new StringBuilder();
                 StringBuilder dots = new StringBuilder();
                 for (long size : sizes) {
-                    var r = report.result(method, kind, size, 1);
+                    var r = report.result(method, kind, size, shown);
                     if (r.isEmpty()) {
                         continue;
                     }
