@@ -19,8 +19,9 @@ import org.openjdk.jmh.annotations.Warmup;
 import java.util.concurrent.TimeUnit;
 
 /**
- * {@code jdax bench}'s device-level rows under JMH: every {@link BenchMethod} but the fs-dax one,
- * through the device's read lock and {@code directAccess} chunks, for each iterator kind and size.
+ * {@code jdax bench}'s device-level write rows under JMH: every write {@link BenchMethod} but the
+ * fs-dax one (jdax's through the device core, the anchors straight into the region's memory), for
+ * each iterator kind and size.
  * The same code as the command ({@code io.jdax.bench}); JMH adds forks, proper warm-up and error
  * bars. The latest write of each iteration is read back and compared.
  * <pre>

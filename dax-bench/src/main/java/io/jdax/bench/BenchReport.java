@@ -27,6 +27,7 @@ import java.util.OptionalDouble;
  * @param region     bytes of the pmem device the device-level methods walked
  * @param fileBytes  bytes of the fs-dax file
  * @param libpmem    whether libpmem loaded, or why not
+ * @param clockNs    the median time between two clock reads, in every latency figure
  * @param results    the figures, in the order measured
  * @param skipped    what did not run, and why
  * @param mismatches writes that did not read back as written (must be empty)
@@ -34,7 +35,7 @@ import java.util.OptionalDouble;
 public record BenchReport(BenchRunner.Plan plan, Instant started, Duration elapsed, String arch,
                           Map<String, String> archFeatures, boolean archWritesBack, DeviceInfo pmem,
                           Optional<DeviceInfo> brd, long region, long fileBytes, String libpmem,
-                          List<BenchResult> results, List<Skip> skipped, List<Mismatch> mismatches) {
+                          double clockNs, List<BenchResult> results, List<Skip> skipped, List<Mismatch> mismatches) {
 
     /** Copies the collections. */
     public BenchReport {
@@ -69,7 +70,7 @@ public record BenchReport(BenchRunner.Plan plan, Instant started, Duration elaps
      * @param method the method
      * @param kind   the iterator kind, or null for all
      * @param size   the size, or 0 for all
-     * @param reason why
+     * @param reason why (thread counts that skip it share the reason)
      */
     public record Skip(BenchMethod method, IovIter.Kind kind, long size, String reason) {
     }
@@ -78,12 +79,13 @@ public record BenchReport(BenchRunner.Plan plan, Instant started, Duration elaps
      * A write that did not read back as written.
      *
      * @param method   the method
-     * @param kind     the iterator kind
-     * @param size     bytes written
+     * @param kind     the iterator kind (null for memset and memmove)
+     * @param size     bytes per operation
+     * @param threads  threads running the cell
      * @param position where on the device or in the file
      * @param offset   the first differing byte, from {@code position}
      */
-    public record Mismatch(BenchMethod method, IovIter.Kind kind, long size, long position, long offset) {
+    public record Mismatch(BenchMethod method, IovIter.Kind kind, long size, int threads, long position, long offset) {
     }
 
     /** True when every write read back as written. */
@@ -91,14 +93,38 @@ public record BenchReport(BenchRunner.Plan plan, Instant started, Duration elaps
         return mismatches.isEmpty();
     }
 
-    /** The figures of one cell, if it was measured. */
+    /** The figures of one cell with one thread, if it was measured. */
     public Optional<BenchResult> result(BenchMethod method, IovIter.Kind kind, long size) {
-        return results.stream().filter(r -> r.method() == method && r.kind() == kind && r.size() == size).findFirst();
+        return result(method, kind, size, 1);
     }
 
-    /** {@code r}'s throughput divided by that of {@code base} for the same kind and size, if measured. */
+    /** The figures of one cell, if it was measured. */
+    public Optional<BenchResult> result(BenchMethod method, IovIter.Kind kind, long size, int threads) {
+        return results.stream().filter(r -> r.method() == method && r.kind() == kind && r.size() == size
+                && r.threads() == threads).findFirst();
+    }
+
+    /** {@code r}'s throughput divided by that of {@code base} for the same kind, size and threads, if measured. */
     public OptionalDouble ratio(BenchResult r, BenchMethod base) {
-        return result(base, r.kind(), r.size()).map(b -> OptionalDouble.of(b.nsPerOp() / r.nsPerOp()))
+        if (base == null) {
+            return OptionalDouble.empty();
+        }
+        return result(base, r.kind(), r.size(), r.threads()).map(b -> OptionalDouble.of(b.nsPerOp() / r.nsPerOp()))
                 .orElse(OptionalDouble.empty());
+    }
+
+    /** The "x libpmem" column: {@code r} against its libpmem peer ({@link BenchMethod#libpmemPeer()}). */
+    public OptionalDouble ratioLibpmem(BenchResult r) {
+        return ratio(r, r.method().libpmemPeer());
+    }
+
+    /** The "x ceiling" column: {@code r} against its kind's ceiling ({@link BenchMethod#ceiling()}), where there is one. */
+    public OptionalDouble ratioCeiling(BenchResult r) {
+        return ratio(r, r.method().ceiling());
+    }
+
+    /** The thread counts measured, ascending. */
+    public List<Integer> threadCounts() {
+        return results.stream().map(BenchResult::threads).distinct().sorted().toList();
     }
 }

@@ -22,7 +22,8 @@ import java.util.Optional;
  * {@code pmem_memcpy_persist(d, s, n)} is {@code pmem_memcpy_nodrain(d, s, n)} followed by
  * {@code pmem_drain()} (an sfence): libpmem's own code, so an iterator of several runs is copied
  * with one {@link #memcpyNodrain} per run and one {@link #drain} at the end, the libpmem way of
- * making a scattered write durable.
+ * making a scattered write durable. {@link #memsetPersist} and {@link #memmovePersist} are the
+ * anchors of the durable memset and memmove.
  * <p>
  * The calling module needs native access ({@code --enable-native-access=io.jdax.bench}, or
  * {@code ALL-UNNAMED} on the class path).
@@ -36,12 +37,17 @@ public final class LibPmem {
     private final MethodHandle memcpyPersist;
     private final MethodHandle memcpyNodrain;
     private final MethodHandle drain;
+    private final MethodHandle memsetPersist;
+    private final MethodHandle memmovePersist;
 
-    private LibPmem(String library, MethodHandle memcpyPersist, MethodHandle memcpyNodrain, MethodHandle drain) {
+    private LibPmem(String library, MethodHandle memcpyPersist, MethodHandle memcpyNodrain, MethodHandle drain,
+                    MethodHandle memsetPersist, MethodHandle memmovePersist) {
         this.library = library;
         this.memcpyPersist = memcpyPersist;
         this.memcpyNodrain = memcpyNodrain;
         this.drain = drain;
+        this.memsetPersist = memsetPersist;
+        this.memmovePersist = memmovePersist;
     }
 
     /** Loads {@value #DEFAULT_LIBRARY}. */
@@ -78,9 +84,15 @@ public final class LibPmem {
                     Linker.Option.critical(true));
             MethodHandle drain = linker.downcallHandle(lib.find("pmem_drain").orElseThrow(), FunctionDescriptor.ofVoid(),
                     Linker.Option.critical(false));
-            return new LibPmem(library, persist, nodrain, drain);
+            MethodHandle memset = linker.downcallHandle(lib.find("pmem_memset_persist").orElseThrow(),
+                    FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.JAVA_INT,
+                            ValueLayout.JAVA_LONG), Linker.Option.critical(false));
+            MethodHandle memmove = linker.downcallHandle(lib.find("pmem_memmove_persist").orElseThrow(), copy,
+                    Linker.Option.critical(false));
+            return new LibPmem(library, persist, nodrain, drain, memset, memmove);
         } catch (NoSuchElementException e) {
-            throw new DaxException(Errno.EOPNOTSUPP, library + " lacks pmem_memcpy_persist, pmem_memcpy_nodrain or pmem_drain", e);
+            throw new DaxException(Errno.EOPNOTSUPP, library + " lacks one of pmem_memcpy_persist, pmem_memcpy_nodrain,"
+                    + " pmem_drain, pmem_memset_persist, pmem_memmove_persist", e);
         }
     }
 
@@ -124,6 +136,38 @@ public final class LibPmem {
             MemorySegment unused = (MemorySegment) memcpyNodrain.invokeExact(dst, src, n);
         } catch (Throwable t) {
             throw new IllegalStateException("pmem_memcpy_nodrain failed", t);
+        }
+    }
+
+    /**
+     * {@code pmem_memset_persist(dst, value, n)}: sets {@code n} bytes of native {@code dst} and
+     * makes them durable.
+     */
+    public void memsetPersist(MemorySegment dst, byte value, long n) {
+        checkSizes(dst, dst, n);
+        if (!dst.isNative()) {
+            throw new DaxException(Errno.EINVAL, "pmem_memset_persist needs a native destination, not " + dst);
+        }
+        try {
+            MemorySegment unused = (MemorySegment) memsetPersist.invokeExact(dst, (int) value & 0xff, n);
+        } catch (Throwable t) {
+            throw new IllegalStateException("pmem_memset_persist failed", t);
+        }
+    }
+
+    /**
+     * {@code pmem_memmove_persist(dst, src, n)}: copies {@code n} bytes between native segments,
+     * right when they overlap, and makes the destination durable.
+     */
+    public void memmovePersist(MemorySegment dst, MemorySegment src, long n) {
+        checkSizes(dst, src, n);
+        if (!dst.isNative() || !src.isNative()) {
+            throw new DaxException(Errno.EINVAL, "pmem_memmove_persist needs native segments");
+        }
+        try {
+            MemorySegment unused = (MemorySegment) memmovePersist.invokeExact(dst, src, n);
+        } catch (Throwable t) {
+            throw new IllegalStateException("pmem_memmove_persist failed", t);
         }
     }
 

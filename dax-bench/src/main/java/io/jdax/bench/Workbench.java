@@ -11,6 +11,7 @@ import io.jdax.dax.DirectAccess;
 import io.jdax.dax.Errno;
 import io.jdax.dax.PersistenceMode;
 import io.jdax.dax.Sizes;
+import io.jdax.fsdax.DaxMapping;
 import io.jdax.fsdax.Iomap;
 import io.jdax.fsdax.memfs.MemFile;
 import io.jdax.fsdax.memfs.MemFs;
@@ -124,8 +125,12 @@ public final class Workbench implements AutoCloseable {
     private final LibPmem libpmem;
     private final String libpmemStatus;
     private final Map<BenchMethod, WritePath> paths = new EnumMap<>(BenchMethod.class);
+    private final Map<BenchMethod, ReadPath> readPaths = new EnumMap<>(BenchMethod.class);
+    private final Map<BenchMethod, MemPath> memPaths = new EnumMap<>(BenchMethod.class);
     private DaxDevice brd;
     private MemFile file;
+    private DaxMapping mapping;
+    private SourceBuffers destinations;
 
     private Workbench(Config config, Path scratch, Thread cleanup, DaxDevice pmem, long region, long fileBytes,
                       SourceBuffers sources, LibPmem libpmem, String libpmemStatus) {
@@ -241,17 +246,44 @@ public final class Workbench implements AutoCloseable {
 
     /** Why {@code method} cannot run here, or empty when it can. */
     public Optional<String> unavailable(BenchMethod method) {
+        Optional<String> noFile = fileBytes < 64 * 1024 ? Optional.of("the device leaves no room for a file ("
+                + Sizes.format(pmem.size()) + ")") : Optional.empty();
+        Optional<String> noLibpmem = libpmem == null ? Optional.of("libpmem: " + libpmemStatus)
+                : !nativeMemory(pmem) ? Optional.of("the device's memory is on the Java heap: libpmem cannot "
+                + "address it") : Optional.empty();
         return switch (method) {
             case DURABLE_FENCE -> pmem.persistence() == PersistenceMode.PAGE_CACHE ? Optional.empty()
                     : Optional.of("the device is " + pmem.persistence() + ": its flush() is this fence already, "
                     + BenchMethod.DURABLE.id() + " measures it");
-            case LIBPMEM -> libpmem == null ? Optional.of("libpmem: " + libpmemStatus)
-                    : !nativeMemory(pmem) ? Optional.of("the device's memory is on the Java heap: libpmem cannot "
-                    + "address it") : Optional.empty();
-            case FSDAX_FSYNC -> fileBytes < 64 * 1024 ? Optional.of("the device leaves no room for a file ("
-                    + Sizes.format(pmem.size()) + ")") : Optional.empty();
+            case NOCACHE -> pmem.arch().hasCacheWriteback() ? Optional.empty()
+                    : Optional.of("the " + pmem.arch().name() + " Arch has no non-temporal stores: no ceiling to measure");
+            case LIBPMEM -> noLibpmem;
+            case LIBPMEM_MEMSET, LIBPMEM_MEMMOVE -> noLibpmem.or(() -> noFile);
+            case FSDAX_FSYNC, FSDAX_READ, MEMSET, MEMMOVE -> noFile;
             default -> Optional.empty();
         };
+    }
+
+    /**
+     * Why {@code method} cannot run with iterators of {@code kind}, or empty when it can: the
+     * non-temporal ceiling of a heap source exists only where the Arch streams heap memory.
+     */
+    public Optional<String> unavailable(BenchMethod method, IovIter.Kind kind) {
+        Optional<String> why = unavailable(method);
+        if (why.isPresent() || method != BenchMethod.NOCACHE || kind != IovIter.Kind.KVEC || streamsHeap(pmem.arch())) {
+            return why;
+        }
+        return Optional.of("no true ceiling for heap sources: this Arch's non-temporal copy takes a heap array with "
+                + "cached stores (" + pmem.arch().features().getOrDefault("call", pmem.arch().name()) + ")");
+    }
+
+    /**
+     * Whether {@code arch}'s non-temporal copy streams a heap source: native-x86 through FFM hands
+     * the array to C (a critical downcall, the array pinned); through JNI, or the portable Arch,
+     * a heap source is copied with cached stores.
+     */
+    static boolean streamsHeap(Arch arch) {
+        return "native-x86".equals(arch.name()) && arch.features().getOrDefault("call", "").startsWith("ffm");
     }
 
     private static boolean nativeMemory(DaxDevice dev) {
@@ -277,6 +309,65 @@ public final class Workbench implements AutoCloseable {
             paths.put(method, p);
         }
         return p;
+    }
+
+    /**
+     * The read path of {@code method} ({@link BenchMethod.Op#READ}), set up on first use.
+     *
+     * @throws DaxException EOPNOTSUPP with {@link #unavailable}'s reason when it cannot run here
+     */
+    public synchronized ReadPath readPath(BenchMethod method) {
+        if (method.op() != BenchMethod.Op.READ) {
+            throw new DaxException(Errno.EINVAL, method.id() + " is not a read");
+        }
+        Optional<String> why = unavailable(method);
+        if (why.isPresent()) {
+            throw new DaxException(Errno.EOPNOTSUPP, method.id() + ": " + why.get());
+        }
+        return readPaths.computeIfAbsent(method, m -> switch (m) {
+            case READ -> new DeviceRead(m, pmem, region, (pos, dst) -> pmem.copyToIter(pos, dst.count(), dst));
+            case PLAIN_READ -> {
+                MemorySegment whole = regionMemory();
+                yield new DeviceRead(m, pmem, region, whole != null
+                        ? (pos, dst) -> dst.copyToIter(whole, pos, dst.count(), MemorySegment::copy)
+                        : (pos, dst) -> readChunks(pmem, pos, dst));
+            }
+            case FSDAX_READ -> new FileRead(openFile(), fileBytes);
+            default -> throw new AssertionError(m);
+        });
+    }
+
+    /**
+     * The memset or memmove path of {@code method}, set up on first use: over a {@link DaxMapping}
+     * of the fs-dax file (the DAX mmap path), jdax's rows through {@code DaxMapping.memset/memmove},
+     * libpmem's on the same memory.
+     *
+     * @throws DaxException EOPNOTSUPP with {@link #unavailable}'s reason when it cannot run here
+     */
+    public synchronized MemPath memPath(BenchMethod method) {
+        if (method.op() != BenchMethod.Op.MEMSET && method.op() != BenchMethod.Op.MEMMOVE) {
+            throw new DaxException(Errno.EINVAL, method.id() + " is neither a memset nor a memmove");
+        }
+        Optional<String> why = unavailable(method);
+        if (why.isPresent()) {
+            throw new DaxException(Errno.EOPNOTSUPP, method.id() + ": " + why.get());
+        }
+        return memPaths.computeIfAbsent(method, m -> new MappedOp(m, openMapping(), libpmem));
+    }
+
+    /** Native buffers reads land in, as big as the sources, made on first use. */
+    public synchronized SourceBuffers destinations() {
+        if (destinations == null) {
+            destinations = new SourceBuffers(config.sourceBytes(), 0x72656164L);
+        }
+        return destinations;
+    }
+
+    private DaxMapping openMapping() {
+        if (mapping == null) {
+            mapping = openFile().map(0, fileBytes, DaxAccessMode.WRITE);
+        }
+        return mapping;
     }
 
     private WritePath create(BenchMethod method) {
@@ -309,6 +400,7 @@ public final class Workbench implements AutoCloseable {
                         () -> { });
             }
             case FSDAX_FSYNC -> new FilePath(openFile(), fileBytes);
+            default -> throw new DaxException(Errno.EINVAL, method.id() + " is not a write");
         };
     }
 
@@ -418,6 +510,40 @@ public final class Workbench implements AutoCloseable {
         return at - pos;
     }
 
+    /** A plain read through {@code directAccess} chunks, for a device that answers the region in pieces. */
+    static long readChunks(DaxDevice dev, long pos, IovIter dst) {
+        long left = dst.count();
+        long at = pos;
+        while (left > 0) {
+            long off = at % PAGE;
+            try (DaxReadLock ignored = dev.readLock()) {
+                DirectAccess da = dev.directAccess(at / PAGE, Math.ceilDiv(off + left, PAGE), DaxAccessMode.READ);
+                long len = Math.min(da.nrPages() * PAGE - off, left);
+                long n = dst.copyToIter(da.addr(), off, len, MemorySegment::copy);
+                if (n != len) {
+                    throw new DaxException(Errno.EIO, dev.name() + ": short read of " + n + " of " + len + " bytes at " + at);
+                }
+                at += n;
+                left -= n;
+            }
+        }
+        return at - pos;
+    }
+
+    /** Stamps {@code [pos, pos + size)} of the device as {@link IterRing#stamp(MemorySegment, long)} does, with plain stores. */
+    static void stampDevice(DaxDevice dev, long pos, long size, long serial) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment image = IterRing.markImage(serial, size, arena);
+            for (long at : IterRing.markOffsets(size)) {
+                writeChunks(dev, pos + at, IovIter.ubuf(IovIter.Direction.SOURCE, image), plainCopy());
+            }
+        }
+    }
+
+    private static DaxOperations.CopyFromIter plainCopy() {
+        return (dst, off, bytes, iter) -> iter.copyFromIter(dst, off, bytes, MemorySegment::copy);
+    }
+
     /** Reads back through {@code directAccess} (READ) and compares; -1 when equal. */
     static long compare(DaxDevice dev, long pos, MemorySegment expected) {
         long done = 0;
@@ -515,10 +641,166 @@ public final class Workbench implements AutoCloseable {
         }
     }
 
+    /** One read of a device-level read method, at a device position. */
+    @FunctionalInterface
+    private interface Read {
+        long read(long pos, IovIter dst);
+    }
+
+    /** A device-level read: jdax's copyToIter, or the plain copy from the mapping. */
+    private record DeviceRead(BenchMethod method, DaxDevice device, long capacity, Read reader) implements ReadPath {
+        @Override
+        public void stamp(long pos, long size, long serial) {
+            stampDevice(device, pos, size, serial);
+        }
+
+        @Override
+        public void read(long pos, IovIter dst) {
+            long n = dst.count();
+            long done = reader.read(pos, dst);
+            if (done != n) {
+                throw new DaxException(Errno.EIO, "short read of " + done + " of " + n + " bytes at " + pos);
+            }
+        }
+
+        @Override
+        public long mismatch(long pos, MemorySegment got) {
+            return compare(device, pos, got);
+        }
+    }
+
+    /** fs-dax: a file read through the iomap engine; the marks are written through the file too. */
+    private static final class FileRead implements ReadPath {
+        private final MemFile file;
+        private final long capacity;
+        private final FilePath readBack;
+
+        FileRead(MemFile file, long capacity) {
+            this.file = file;
+            this.capacity = capacity;
+            this.readBack = new FilePath(file, capacity);
+        }
+
+        @Override
+        public BenchMethod method() {
+            return BenchMethod.FSDAX_READ;
+        }
+
+        @Override
+        public long capacity() {
+            return capacity;
+        }
+
+        @Override
+        public void stamp(long pos, long size, long serial) {
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment image = IterRing.markImage(serial, size, arena);
+                for (long at : IterRing.markOffsets(size)) {
+                    file.write(pos + at, IovIter.ubuf(IovIter.Direction.SOURCE, image));
+                }
+            }
+        }
+
+        @Override
+        public void read(long pos, IovIter dst) {
+            long n = dst.count();
+            long done = file.read(pos, dst);
+            if (done != n) {
+                throw new DaxException(Errno.EIO, "fs-dax: short read of " + done + " of " + n + " bytes at " + pos);
+            }
+        }
+
+        @Override
+        public long mismatch(long pos, MemorySegment got) {
+            return readBack.mismatch(pos, got);
+        }
+    }
+
+    /**
+     * memset or memmove on the fs-dax file's {@link DaxMapping}: jdax's through the mapping (the
+     * Arch's durable memset/memmove on a CPU_CACHE device, stores + msync on a PAGE_CACHE one),
+     * libpmem's on the same memory.
+     */
+    private static final class MappedOp implements MemPath {
+        private final BenchMethod method;
+        private final DaxMapping mapping;
+        private final MemorySegment memory;
+        private final LibPmem lib;
+        private final long capacity;
+        private MemorySegment filled;
+        private byte filledWith;
+
+        MappedOp(BenchMethod method, DaxMapping mapping, LibPmem lib) {
+            this.method = method;
+            this.mapping = mapping;
+            this.memory = mapping.segment();
+            this.lib = lib;
+            this.capacity = method.op() == BenchMethod.Op.MEMMOVE ? mapping.length() / 2 / PAGE * PAGE : mapping.length();
+        }
+
+        @Override
+        public BenchMethod method() {
+            return method;
+        }
+
+        @Override
+        public long capacity() {
+            return capacity;
+        }
+
+        @Override
+        public void prepare(long pos, long size, byte value, long serial) {
+            if (method.op() == BenchMethod.Op.MEMMOVE) {
+                IterRing.stamp(memory.asSlice(pos + capacity, size), serial);
+                return;
+            }
+            byte other = (byte) ~value;
+            for (long at = 0; at < size; at += PAGE) {
+                memory.set(java.lang.foreign.ValueLayout.JAVA_BYTE, pos + at, other);
+            }
+            memory.set(java.lang.foreign.ValueLayout.JAVA_BYTE, pos + size - 1, other);
+        }
+
+        @Override
+        public void run(long pos, long size, byte value) {
+            switch (method) {
+                case MEMSET -> mapping.memset(pos, size, value);
+                case LIBPMEM_MEMSET -> lib.memsetPersist(memory.asSlice(pos, size), value, size);
+                case MEMMOVE -> mapping.memmove(pos, pos + capacity, size);
+                case LIBPMEM_MEMMOVE -> lib.memmovePersist(memory.asSlice(pos, size), memory.asSlice(pos + capacity, size),
+                        size);
+                default -> throw new AssertionError(method);
+            }
+        }
+
+        @Override
+        public synchronized long mismatch(long pos, long size, byte value) {
+            if (method.op() == BenchMethod.Op.MEMMOVE) {
+                return MemorySegment.mismatch(memory, pos, pos + size, memory, pos + capacity, pos + capacity + size);
+            }
+            if (filled == null || filled.byteSize() < size) {
+                filled = Arena.ofAuto().allocate(Math.max(size, 64 * 1024), 64);
+                filled.fill(value);
+                filledWith = value;
+            } else if (filledWith != value) {
+                filled.fill(value);
+                filledWith = value;
+            }
+            return MemorySegment.mismatch(memory, pos, pos + size, filled, 0, size);
+        }
+
+        @Override
+        public void afterBatch() {
+            if (method == BenchMethod.LIBPMEM_MEMSET || method == BenchMethod.LIBPMEM_MEMMOVE) {
+                mapping.persist(); // a PAGE_CACHE device: msync what libpmem's stores left dirty (a fence elsewhere)
+            }
+        }
+    }
+
     /** Closes the devices and removes the emulated device's directory. */
     @Override
     public void close() {
-        closeQuietly(brd, null, null, null);
+        closeQuietly(brd, destinations, null, null);
         closeQuietly(pmem, sources, scratch, cleanup);
     }
 

@@ -46,6 +46,17 @@ class LibPmemTest {
                     () -> lib.get().memcpyNodrain(dst2.asSlice(0, 10), src, 11)).errno());
             assertEquals(Errno.EINVAL, assertThrows(DaxException.class,
                     () -> lib.get().memcpyNodrain(MemorySegment.ofArray(new byte[10]), src, 10)).errno());
+
+            lib.get().memsetPersist(dst.asSlice(5, 1000), (byte) 0xC3, 1000);
+            for (int i = 0; i < 1000; i++) {
+                assertEquals((byte) 0xC3, dst.get(java.lang.foreign.ValueLayout.JAVA_BYTE, 5 + i));
+            }
+            MemorySegment both = arena.allocate(4096);
+            MemorySegment.copy(MemorySegment.ofArray(data), 0, both, 0, 4096);
+            lib.get().memmovePersist(both.asSlice(100), both, 3000); // overlapping, destination above
+            assertEquals(-1, both.asSlice(100, 3000).mismatch(MemorySegment.ofArray(data).asSlice(0, 3000)));
+            assertEquals(Errno.ERANGE, assertThrows(DaxException.class,
+                    () -> lib.get().memsetPersist(dst2.asSlice(0, 10), (byte) 1, 11)).errno());
         }
     }
 }

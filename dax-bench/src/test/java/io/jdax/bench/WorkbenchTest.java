@@ -109,7 +109,7 @@ class WorkbenchTest {
     }
 
     static Stream<Arguments> methodsAndKinds() {
-        return Arrays.stream(BenchMethod.values()).filter(m -> m != BenchMethod.LIBPMEM)
+        return Arrays.stream(BenchMethod.values()).filter(m -> m.op() == BenchMethod.Op.WRITE && m != BenchMethod.LIBPMEM)
                 .flatMap(m -> Arrays.stream(IovIter.Kind.values()).map(k -> Arguments.of(m, k)));
     }
 
@@ -128,6 +128,59 @@ class WorkbenchTest {
             assertEquals(-1, p.mismatch(pos + 6000 - 64, ring.expected(1).asSlice(6000 - 64)), "a part reads back too");
             ring.stamp(1, 99);
             assertEquals(0, p.mismatch(pos, ring.expected(1)), "the stamped source differs from the device at byte 0");
+        }
+    }
+
+    static Stream<Arguments> readsAndKinds() {
+        return Stream.of(BenchMethod.READ, BenchMethod.PLAIN_READ, BenchMethod.FSDAX_READ)
+                .flatMap(m -> Arrays.stream(IovIter.Kind.values()).map(k -> Arguments.of(m, k)));
+    }
+
+    @ParameterizedTest
+    @MethodSource("readsAndKinds")
+    void everyReadFillsItsIteratorWithWhatTheDeviceHoldsAndSeesAFreshStamp(BenchMethod m, IovIter.Kind kind,
+                                                                           @TempDir Path tmp) {
+        try (Workbench wb = Workbench.open(Fixture.small(tmp))) {
+            ReadPath p = wb.readPath(m);
+            assertEquals(m, p.method());
+            IterRing ring = IterRing.destinations(wb.destinations(), kind, 6000, 2, 128, wb.destinations().size());
+            long pos = p.capacity() - 6000 - 100;
+            p.stamp(pos, 6000, 7);
+            ring.expected(1).fill((byte) 0x5A);
+            p.read(pos, ring.iter(1));
+            assertEquals(-1, p.mismatch(pos, ring.expected(1)));
+            p.stamp(pos, 6000, 8);
+            assertEquals(0, p.mismatch(pos, ring.expected(1)), "a fresh stamp differs from the last read at byte 0");
+            assertEquals(IterRing.mark(7), ring.expected(1).get(ValueLayout.JAVA_LONG_UNALIGNED, 4096),
+                    "the read carried the stamp at 4 KiB");
+        }
+    }
+
+    @ParameterizedTest
+    @org.junit.jupiter.params.provider.EnumSource(value = BenchMethod.class, names = {"MEMSET", "MEMMOVE"})
+    void memsetAndMemmoveThroughTheMappingDoTheirWorkAndTheirCheckSeesWhenTheyDoNot(BenchMethod m, @TempDir Path tmp) {
+        try (Workbench wb = Workbench.open(Fixture.small(tmp))) {
+            MemPath p = wb.memPath(m);
+            assertEquals(m == BenchMethod.MEMMOVE ? wb.fileBytes() / 2 : wb.fileBytes(), p.capacity());
+            long pos = 3 * 4096 + 5;
+            p.prepare(pos, 10_000, (byte) 0x33, 11);
+            assertTrue(p.mismatch(pos, 10_000, (byte) 0x33) >= 0, "prepared: not yet what the operation makes");
+            p.run(pos, 10_000, (byte) 0x33);
+            p.afterBatch();
+            assertEquals(-1, p.mismatch(pos, 10_000, (byte) 0x33));
+            p.prepare(pos, 10_000, (byte) 0x44, 12);
+            assertEquals(0, p.mismatch(pos, 10_000, (byte) 0x44), "an operation that did not happen fails at byte 0");
+        }
+    }
+
+    @Test
+    void theKvecCeilingIsMeasuredOnlyWhereTheArchStreamsHeapSources(@TempDir Path tmp) {
+        try (Workbench wb = Workbench.open(Fixture.small(tmp))) {
+            boolean streams = Workbench.streamsHeap(wb.pmem().arch());
+            assertEquals(streams, wb.unavailable(BenchMethod.NOCACHE, IovIter.Kind.KVEC).isEmpty(),
+                    wb.unavailable(BenchMethod.NOCACHE, IovIter.Kind.KVEC).toString());
+            assertTrue(wb.unavailable(BenchMethod.NOCACHE, IovIter.Kind.USER).isEmpty() == wb.pmem().arch().hasCacheWriteback());
+            assertTrue(wb.unavailable(BenchMethod.DURABLE, IovIter.Kind.KVEC).isEmpty());
         }
     }
 

@@ -6,18 +6,33 @@ import io.jdax.bench.BenchResult;
 import io.jdax.dax.Sizes;
 import io.jdax.uio.IovIter;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.OptionalDouble;
 import java.util.TreeMap;
+import java.util.stream.Collectors;
 
 /**
  * The benchmark's report as people read it (a table), and as programs do (CSV, JSON). Ratios are
- * of throughput, for the same iterator kind and size: {@code x libpmem} above 1 means faster than
- * libpmem, {@code x ceiling} is the share of the non-temporal store ceiling reached.
+ * of throughput, for the same iterator kind, size and thread count: {@code x libpmem} above 1
+ * means faster than libpmem's row for the same operation, {@code x ceiling} is the share of the
+ * kind's ceiling reached (writes: the non-temporal copy + fence; reads: the plain copy).
  */
 final class BenchOutput {
     private BenchOutput() {
+    }
+
+    /**
+     * Where the run happened, for the first lines: the device, and what the machine offers.
+     *
+     * @param emulated true when the device is jdax bench's own emulated one (a file in the scratch directory)
+     * @param daxHint  what the machine offers for real DAX and how to measure it, or null
+     * @param libpmemNote how libpmem came to be there or not, or null
+     */
+    record Setting(boolean emulated, String daxHint, String libpmemNote) {
+        static final Setting NONE = new Setting(false, null, null);
     }
 
     /** A sentence on what the pmem device's mode means for the figures. */
@@ -33,45 +48,110 @@ final class BenchOutput {
         };
     }
 
+    /** The label of the device on the first lines and in the chart. */
+    static String deviceLabel(BenchReport r, Setting s) {
+        if (s.emulated()) {
+            return switch (r.pmem().persistence()) {
+                case CPU_CACHE -> "EMULATED pmem (CPU_CACHE: flush() = fence, PMDK's PMEM_IS_PMEM_FORCE=1 semantics, as "
+                        + "PMDK's and fio's benchmarks run) on a file in DRAM: the store path of real persistent "
+                        + "memory, nothing durable";
+                case PAGE_CACHE -> "EMULATED pmem on a page-cache file (PAGE_CACHE: flush() msyncs): what a pmem: file "
+                        + "outside a DAX mount costs";
+                case PERSISTENT_CACHE -> "EMULATED pmem (PERSISTENT_CACHE: eADR, flush() = fence, nothing written "
+                        + "back) on a file in DRAM: the store path of eADR persistent memory, nothing durable";
+                case VOLATILE -> "EMULATED volatile memory";
+            };
+        }
+        return r.pmem().spec() + ": " + r.pmem().persistence();
+    }
+
     /** The table for stdout. */
     static String table(BenchReport r, String outDir, String command) {
+        return table(r, outDir, command, Setting.NONE);
+    }
+
+    /** The table for stdout, the first lines saying where it ran. */
+    static String table(BenchReport r, String outDir, String command, Setting setting) {
         StringBuilder b = new StringBuilder();
         b.append(String.format(Locale.ROOT, "jdax bench: %s, measured for %.1f s (%s)%n", r.started(),
                 r.elapsed().toNanos() / 1e9, command));
+        b.append(String.format(Locale.ROOT, "pmem      %s%n", deviceLabel(r, setting)));
+        b.append(String.format(Locale.ROOT, "          %s (%s, %s walked)%n", r.pmem().spec(), Sizes.format(r.pmem().size()),
+                Sizes.format(r.region())));
+        b.append(String.format(Locale.ROOT, "          %s%n", r.pmem().reason()));
+        b.append(String.format(Locale.ROOT, "          %s%n", modeNote(r)));
+        if (setting.emulated()) {
+            b.append("          ").append(switch (r.pmem().persistence()) {
+                case PAGE_CACHE -> r.archWritesBack()
+                        ? "the default is --mode emulated (CPU_CACHE): the path real persistent memory runs"
+                        : "the " + r.arch() + " Arch cannot write back, so CPU_CACHE cannot be emulated: page cache it is";
+                default -> "--mode page_cache measures the page-cache device instead (flush() msyncs)";
+            }).append('\n');
+        }
+        if (setting.daxHint() != null) {
+            b.append(String.format(Locale.ROOT, "dax       %s%n", setting.daxHint()));
+        }
+        b.append(String.format(Locale.ROOT, "libpmem   %s%n", setting.libpmemNote() != null ? setting.libpmemNote()
+                : r.libpmem()));
         b.append(String.format(Locale.ROOT, "arch      %s: %s%n", r.arch(), archSummary(r.archFeatures())));
         if (!r.archWritesBack()) {
             b.append("          WARNING: this Arch cannot write cache lines back: the figures say nothing about"
                     + " cache maintenance\n");
         }
-        b.append(String.format(Locale.ROOT, "pmem      %s (%s, %s walked): %s%n", r.pmem().spec(),
-                Sizes.format(r.pmem().size()), Sizes.format(r.region()), r.pmem().persistence()));
-        b.append(String.format(Locale.ROOT, "          %s%n", r.pmem().reason()));
-        b.append(String.format(Locale.ROOT, "          %s%n", modeNote(r)));
         r.brd().ifPresent(d -> b.append(String.format(Locale.ROOT, "brd       %s (%s): %s%n", d.spec(),
                 Sizes.format(d.size()), d.persistence())));
-        b.append(String.format(Locale.ROOT, "libpmem   %s%n", r.libpmem()));
-        b.append("method    ").append(r.plan().methods().size()).append(" write paths, one write + commit per op;"
+        List<BenchMethod> measured = r.plan().methods().stream()
+                .filter(m -> r.results().stream().anyMatch(x -> x.method() == m)).toList();
+        b.append("method    ").append(measured.size()).append(" paths measured, one operation + commit per op;"
                 + " sources warm, destinations walked (cold); median of ").append(r.plan().rounds())
                 .append(" rounds of batches\n");
-        for (BenchMethod m : r.plan().methods()) {
+        for (BenchMethod m : measured) {
             b.append(String.format(Locale.ROOT, "  %-18s %s%n", m.id(), m.title()));
         }
-        for (IovIter.Kind kind : r.plan().kinds()) {
-            b.append(String.format(Locale.ROOT, "%n%s iterator (%s)%n", kind, kindNote(kind, r.archFeatures())));
-            b.append(String.format(Locale.ROOT, "%-9s %-18s %9s %12s %10s %10s%n", "size", "method", "GB/s", "ns/op",
-                    "x libpmem", "x ceiling"));
-            for (long size : r.plan().sizes()) {
-                boolean firstRow = true;
-                for (BenchMethod m : r.plan().methods()) {
-                    var res = r.result(m, kind, size);
-                    if (res.isEmpty()) {
-                        continue;
+        b.append(String.format(Locale.ROOT, "latency   p50/p99/p99.9/max ns of single operations, each timed on its own"
+                + " (every other batch; a clock read, ~%.0f ns, in each)%n", r.clockNs()));
+        for (int threads : r.threadCounts()) {
+            List<IovIter.Kind> kinds = new ArrayList<>(r.plan().kinds());
+            kinds.add(null);
+            for (IovIter.Kind kind : kinds) {
+                if (r.results().stream().noneMatch(x -> x.kind() == kind && x.threads() == threads)) {
+                    continue;
+                }
+                String who = threads == 1 ? "" : threads + " threads, ";
+                b.append(String.format(Locale.ROOT, "%n%s%s%n", who, kind == null
+                        ? "memset and memmove (a DaxMapping of the fs-dax file: no iterator)"
+                        : kind + " iterator (" + kindNote(kind, r.archFeatures()) + ")"));
+                if (threads == 1) {
+                    b.append(String.format(Locale.ROOT, "%-9s %-18s %9s %11s %-27s %9s %9s%n", "size", "method", "GB/s",
+                            "ns/op", "latency p50/p99/p99.9/max", "x libpmem", "x ceiling"));
+                } else {
+                    b.append(String.format(Locale.ROOT, "%-9s %-18s %9s %-19s %-27s %9s %9s%n", "size", "method",
+                            "GB/s all", "GB/s per thread", "latency p50/p99/p99.9/max", "x libpmem", "x 1 thread"));
+                }
+                for (long size : r.plan().sizes()) {
+                    boolean firstRow = true;
+                    for (BenchMethod m : r.plan().methods()) {
+                        var res = r.result(m, kind, size, threads);
+                        if (res.isEmpty()) {
+                            continue;
+                        }
+                        BenchResult x = res.get();
+                        String sz = firstRow ? Sizes.format(size) : "";
+                        if (threads == 1) {
+                            b.append(String.format(Locale.ROOT, "%-9s %-18s %9s %11.1f %-27s %9s %9s%n", sz, m.id(),
+                                    gb(x.gbPerSecond()), x.nsPerOp(), latency(x.latency()), ratio(r.ratioLibpmem(x)),
+                                    ratio(r.ratioCeiling(x))));
+                        } else {
+                            OptionalDouble scaling = r.result(m, kind, size, 1)
+                                    .map(one -> OptionalDouble.of(x.gbPerSecond() / one.gbPerSecond()))
+                                    .orElse(OptionalDouble.empty());
+                            b.append(String.format(Locale.ROOT, "%-9s %-18s %9s %-19s %-27s %9s %9s%n", sz, m.id(),
+                                    gb(x.gbPerSecond()), x.threadGbPerSecond().stream().map(BenchOutput::gb)
+                                            .collect(Collectors.joining(" ")), latency(x.latency()),
+                                    ratio(r.ratioLibpmem(x)), ratio(scaling)));
+                        }
+                        firstRow = false;
                     }
-                    BenchResult x = res.get();
-                    b.append(String.format(Locale.ROOT, "%-9s %-18s %9s %12.1f %10s %10s%n",
-                            firstRow ? Sizes.format(size) : "", m.id(), gb(x.gbPerSecond()), x.nsPerOp(),
-                            ratio(r.ratio(x, BenchMethod.LIBPMEM)), ratio(r.ratio(x, BenchMethod.NOCACHE))));
-                    firstRow = false;
                 }
             }
         }
@@ -82,12 +162,13 @@ final class BenchOutput {
         }
         long verified = r.results().stream().mapToLong(BenchResult::verifiedBytes).sum();
         if (r.verified()) {
-            b.append(String.format(Locale.ROOT, "verified  every write read back byte for byte: %.2f GiB in %d cells%n",
+            b.append(String.format(Locale.ROOT, "verified  every operation checked byte for byte: %.2f GiB in %d cells%n",
                     verified / (double) (1L << 30), r.results().size()));
         } else {
             for (BenchReport.Mismatch m : r.mismatches()) {
-                b.append(String.format(Locale.ROOT, "MISMATCH  %s %s %s: the write at %d differs from its source at"
-                        + " byte %d%n", m.method().id(), m.kind(), Sizes.format(m.size()), m.position(), m.offset()));
+                b.append(String.format(Locale.ROOT, "MISMATCH  %s %s %s%s: the operation at %d differs at byte %d%n",
+                        m.method().id(), m.kind() == null ? "-" : m.kind(), Sizes.format(m.size()),
+                        m.threads() > 1 ? " (" + m.threads() + " threads)" : "", m.position(), m.offset()));
             }
         }
         if (outDir != null) {
@@ -111,29 +192,51 @@ final class BenchOutput {
         return switch (kind) {
             case USER -> "one native buffer: non-temporal stores";
             case KVEC -> "a heap array; the Arch copies heap sources durably as: "
-                    + arch.getOrDefault("heap sources", "cached stores, then write-back");
+                    + arch.getOrDefault("heap sources", "cached stores, then write-back").replaceAll(" \\(jdax[^)]*\\)", "");
             case BVEC -> "native 4 KiB page fragments, one bio_vec per page touched";
         };
     }
 
-    private static String gb(double v) {
+    static String gb(double v) {
         return v >= 0.1 ? String.format(Locale.ROOT, "%.2f", v) : String.format(Locale.ROOT, "%.4f", v);
+    }
+
+    /** Nanoseconds, short: 812, 12.3k, 4.1M. */
+    static String ns(long v) {
+        if (v < 10_000) {
+            return Long.toString(v);
+        }
+        if (v < 10_000_000) {
+            return String.format(Locale.ROOT, "%.1fk", v / 1e3);
+        }
+        return String.format(Locale.ROOT, "%.1fM", v / 1e6);
+    }
+
+    static String latency(BenchResult.Latency l) {
+        return l.count() == 0 ? "-" : ns(l.p50()) + "/" + ns(l.p99()) + "/" + ns(l.p999()) + "/" + ns(l.max());
     }
 
     private static String ratio(OptionalDouble r) {
         return r.isPresent() ? String.format(Locale.ROOT, "%.2f", r.getAsDouble()) : "-";
     }
 
+    /** The CSV header. */
+    static final String CSV_HEADER = "method,kind,size_bytes,threads,ops,ns_per_op,gb_per_s,gb_per_s_round_min,"
+            + "gb_per_s_round_max,gb_per_s_per_thread,latency_p50_ns,latency_p99_ns,latency_p999_ns,latency_max_ns,"
+            + "ratio_libpmem,ratio_ceiling,verified_bytes,persistence";
+
     /** One row per measured cell. */
     static String csv(BenchReport r) {
-        StringBuilder b = new StringBuilder(
-                "method,kind,size_bytes,ops,ns_per_op,gb_per_s,ratio_libpmem,ratio_ceiling,verified_bytes,persistence\n");
+        StringBuilder b = new StringBuilder(CSV_HEADER).append('\n');
         for (BenchResult x : r.results()) {
-            b.append(String.format(Locale.ROOT, "%s,%s,%d,%d,%.2f,%.4f,%s,%s,%d,%s%n", x.method().id(), x.kind(),
-                    x.size(), x.ops(), x.nsPerOp(), x.gbPerSecond(), csvRatio(r.ratio(x, BenchMethod.LIBPMEM)),
-                    csvRatio(r.ratio(x, BenchMethod.NOCACHE)), x.verifiedBytes(),
-                    x.method() == BenchMethod.BRD_FALLBACK ? r.brd().map(d -> d.persistence().name()).orElse("")
-                            : r.pmem().persistence().name()));
+            BenchResult.Latency l = x.latency();
+            b.append(String.format(Locale.ROOT, "%s,%s,%d,%d,%d,%.2f,%.4f,%.4f,%.4f,%s,%d,%d,%d,%d,%s,%s,%d,%s%n",
+                    x.method().id(), x.kind() == null ? "-" : x.kind(), x.size(), x.threads(), x.ops(), x.nsPerOp(),
+                    x.gbPerSecond(), x.roundLow(), x.roundHigh(), x.threadGbPerSecond().stream()
+                            .map(v -> String.format(Locale.ROOT, "%.4f", v)).collect(Collectors.joining(";")),
+                    l.p50(), l.p99(), l.p999(), l.max(), csvRatio(r.ratioLibpmem(x)), csvRatio(r.ratioCeiling(x)),
+                    x.verifiedBytes(), x.method() == BenchMethod.BRD_FALLBACK
+                            ? r.brd().map(d -> d.persistence().name()).orElse("") : r.pmem().persistence().name()));
         }
         return b.toString();
     }
@@ -142,8 +245,13 @@ final class BenchOutput {
         return r.isPresent() ? String.format(Locale.ROOT, "%.4f", r.getAsDouble()) : "";
     }
 
-    /** Everything, for programs. */
+    /** Everything, for programs and for {@code --compare}. */
     static String json(BenchReport r, String command) {
+        return json(r, command, Setting.NONE);
+    }
+
+    /** Everything, for programs and for {@code --compare}. */
+    static String json(BenchReport r, String command, Setting setting) {
         Json j = new Json().beginObject();
         j.field("tool", "jdax bench").field("version", Jdax.version()).field("command", command)
                 .field("started", r.started().toString()).field("elapsed_s", r.elapsed().toNanos() / 1e9);
@@ -154,31 +262,46 @@ final class BenchOutput {
         r.plan().sizes().forEach(s -> j.number(s));
         j.endArray().name("kinds").beginArray();
         r.plan().kinds().forEach(k -> j.string(k.name()));
+        j.endArray().name("threads").beginArray();
+        r.plan().threads().forEach(t -> j.number(t));
         j.endArray().endObject();
         j.name("arch").beginObject().field("name", r.arch()).field("writes_back", r.archWritesBack());
         j.name("features").beginObject();
         new TreeMap<>(r.archFeatures()).forEach(j::field);
         j.endObject().endObject();
         j.name("pmem");
-        device(j, r.pmem()).field("region_bytes", r.region()).field("file_bytes", r.fileBytes())
+        device(j, r.pmem()).field("emulated", setting.emulated()).field("label", deviceLabel(r, setting))
+                .field("region_bytes", r.region()).field("file_bytes", r.fileBytes())
                 .field("note", modeNote(r)).endObject();
         if (r.brd().isPresent()) {
             j.name("brd");
             device(j, r.brd().get()).endObject();
         }
         j.field("libpmem", r.libpmem());
+        j.name("dax_hint").string(setting.daxHint());
+        j.field("clock_ns", r.clockNs());
         j.name("methods").beginArray();
         for (BenchMethod m : r.plan().methods()) {
-            j.beginObject().field("id", m.id()).field("title", m.title()).endObject();
+            j.beginObject().field("id", m.id()).field("title", m.title()).field("op", m.op().name().toLowerCase(Locale.ROOT))
+                    .endObject();
         }
         j.endArray();
         j.name("results").beginArray();
         for (BenchResult x : r.results()) {
-            j.beginObject().field("method", x.method().id()).field("kind", x.kind().name()).field("size_bytes", x.size())
+            j.beginObject().field("method", x.method().id()).name("kind").string(x.kind() == null ? null : x.kind().name())
+                    .field("size_bytes", x.size()).field("threads", x.threads())
                     .field("ops", x.ops()).field("batches", x.batches()).field("ns_per_op", x.nsPerOp())
                     .field("gb_per_s", x.gbPerSecond());
-            j.name("ratio_libpmem").number(r.ratio(x, BenchMethod.LIBPMEM).orElse(Double.NaN));
-            j.name("ratio_ceiling").number(r.ratio(x, BenchMethod.NOCACHE).orElse(Double.NaN));
+            j.name("rounds_gb_per_s").beginArray();
+            x.roundGbPerSecond().forEach(j::number);
+            j.endArray().name("thread_gb_per_s").beginArray();
+            x.threadGbPerSecond().forEach(j::number);
+            j.endArray();
+            BenchResult.Latency l = x.latency();
+            j.name("latency_ns").beginObject().field("count", l.count()).field("p50", l.p50()).field("p99", l.p99())
+                    .field("p99_9", l.p999()).field("max", l.max()).endObject();
+            j.name("ratio_libpmem").number(r.ratioLibpmem(x).orElse(Double.NaN));
+            j.name("ratio_ceiling").number(r.ratioCeiling(x).orElse(Double.NaN));
             j.field("verified_bytes", x.verifiedBytes()).endObject();
         }
         j.endArray();
@@ -191,7 +314,8 @@ final class BenchOutput {
         j.field("verified", r.verified());
         j.name("mismatches").beginArray();
         for (BenchReport.Mismatch m : r.mismatches()) {
-            j.beginObject().field("method", m.method().id()).field("kind", m.kind().name()).field("size_bytes", m.size())
+            j.beginObject().field("method", m.method().id()).name("kind").string(m.kind() == null ? null : m.kind().name())
+                    .field("size_bytes", m.size()).field("threads", m.threads())
                     .field("position", m.position()).field("offset", m.offset()).endObject();
         }
         j.endArray();

@@ -37,6 +37,10 @@ final class InfoCommand implements Callable<Integer> {
             description = "Open this device (e.g. pmem:/mnt/pmem/f or brd:ram0?size=64M) and show what it got.")
     String device;
 
+    @Option(names = "--json", description = "Print all of it as one JSON object (ndctl/daxctl list style; the schema is "
+            + "in the README).")
+    boolean json;
+
     @Override
     public Integer call() {
         // Open the device first: a bad spec is one clear error, not a report that ends in one.
@@ -47,6 +51,11 @@ final class InfoCommand implements Callable<Integer> {
 
     private Integer report(DaxDevice dev) {
         PrintWriter out = spec.commandLine().getOut();
+        if (json) {
+            out.print(InfoJson.render(dev, device));
+            out.flush();
+            return 0;
+        }
         out.printf("jdax %s%n", Jdax.version());
         out.printf("java: %s (%s) at %s%n", Runtime.version(), System.getProperty("java.vendor"),
                 System.getProperty("java.home"));

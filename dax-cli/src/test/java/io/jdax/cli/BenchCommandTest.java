@@ -63,7 +63,9 @@ class BenchCommandTest {
         Cli r = Cli.run("bench", "--help");
         assertEquals(0, r.code(), r.toString());
         for (String s : List.of("--quick", "--time", "--device", "--destroy-data", "--out", "--json", "--methods",
-                "--kinds", "--sizes", "jdax-durable", "seed-regression", "libpmem", "Exit codes", "did not read back")) {
+                "--kinds", "--sizes", "--threads", "--compare", "--baseline", "--threshold", "jdax-durable",
+                "seed-regression", "libpmem", "jdax-memset", "libpmem-memmove", "plain-read", "Exit codes",
+                "did not read back", "PMEM_IS_PMEM_FORCE", "page_cache", "JDAX_NO_INSTALL")) {
             assertTrue(r.out().contains(s), s + " missing from:\n" + r.out());
         }
     }
@@ -75,7 +77,10 @@ class BenchCommandTest {
                 new String[] {"bench", "--sizes", "0"}, new String[] {"bench", "--rounds", "0"},
                 new String[] {"bench", "--region", "0"}, new String[] {"bench", "--region", "1"},
                 new String[] {"bench", "--mode", "bogus"}, new String[] {"bench", "--scratch", "/nonexistent"},
-                new String[] {"bench", "--scratch", "/dev/null"})) {
+                new String[] {"bench", "--scratch", "/dev/null"}, new String[] {"bench", "--threads", "0"},
+                new String[] {"bench", "--threads", "x"}, new String[] {"bench", "--threshold", "120"},
+                new String[] {"bench", "--compare", "/nonexistent/a.json", "/nonexistent/b.json"},
+                new String[] {"bench", "--compare", "only-one.json"})) {
             Cli r = Cli.run(args);
             assertEquals(Jdax.EXIT_USAGE, r.code(), r.toString());
             assertEquals(1, r.errLines().size(), r.toString());
@@ -86,7 +91,7 @@ class BenchCommandTest {
         assertTrue(Cli.run("bench", "--sizes", "12Q").err().contains("12Q"));
         assertTrue(Cli.run("bench", "--region", "1").err().contains("--region must be a positive multiple of 4096"));
         Cli mode = Cli.run("bench", "--mode", "bogus");
-        assertTrue(mode.err().contains("--mode must be auto or emulated, not 'bogus'") && !mode.err().contains("pmem:"),
+        assertTrue(mode.err().contains("--mode must be emulated, page_cache or auto, not 'bogus'") && !mode.err().contains("pmem:"),
                 mode.err());
         assertTrue(Cli.run("bench", "--scratch", "/nonexistent").err().contains("--scratch /nonexistent is not a directory"));
     }
@@ -105,9 +110,12 @@ class BenchCommandTest {
         Cli r = Cli.run(tiny(tmp));
         assertEquals(0, r.code(), r.toString());
         assertEquals(0, children(tmp.resolve("scratch")), "the emulated device is gone");
-        for (String s : List.of("PAGE_CACHE", "msyncs", "USER iterator", "KVEC iterator", "BVEC iterator", "jdax-durable",
-                "jdax-copy+fence", "nocache-ceiling", "fsdax-write+fsync", "brd-fallback", "skipped   libpmem",
-                "verified  every write read back")) {
+        boolean cpuCache = Archs.current().hasCacheWriteback();
+        for (String s : List.of(cpuCache ? "pmem      EMULATED pmem (CPU_CACHE" : "PAGE_CACHE", "USER iterator",
+                "KVEC iterator", "BVEC iterator", "jdax-durable", "nocache-ceiling", "fsdax-write+fsync", "brd-fallback",
+                "jdax-read", "plain-read", "fsdax-read", "jdax-memset", "jdax-memmove",
+                "memset and memmove (a DaxMapping", "latency p50/p99/p99.9/max", "skipped   libpmem",
+                "dax       ", "verified  every operation checked")) {
             assertTrue(r.out().contains(s), s + " missing:\n" + r.out());
         }
         assertTrue(r.err().contains("bench: round 1/1"), "progress on stderr: " + r.err());
@@ -117,44 +125,81 @@ class BenchCommandTest {
         for (String f : List.of("results.csv", "results.json", "throughput.svg")) {
             assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(out.resolve(f))), f);
         }
-        // 6 methods at 64 B and 7 (with fs-dax) at 4 KiB, for 3 iterator kinds; libpmem skipped
-        int cells = (6 + 7) * 3;
+        // Writes: durable, (fence-only on PAGE_CACHE,) seed, cached, ceiling, brd; reads: jdax, plain; fs-dax write and
+        // read at 4 KiB; per kind. Then memset and memmove without a kind. libpmem skipped; the KVEC ceiling only
+        // where the Arch streams heap sources.
+        int writes = cpuCache ? 5 : 6;
+        boolean kvecCeiling = cpuCache && "native-x86".equals(Archs.current().name())
+                && Archs.current().features().getOrDefault("call", "").startsWith("ffm");
+        int cells = (writes + 2) * 3 * 2 + 2 * 3 - (kvecCeiling ? 0 : 2) + 2 * 2;
         List<String> csv = Files.readAllLines(out.resolve("results.csv"));
-        assertEquals("method,kind,size_bytes,ops,ns_per_op,gb_per_s,ratio_libpmem,ratio_ceiling,verified_bytes,persistence",
-                csv.getFirst());
-        assertEquals(cells, csv.size() - 1);
+        assertEquals(BenchOutput.CSV_HEADER, csv.getFirst());
+        assertEquals(cells, csv.size() - 1, String.join("\n", csv));
         Set<String> seen = new HashSet<>();
+        List<String> header = List.of(csv.getFirst().split(","));
         for (String row : csv.subList(1, csv.size())) {
             String[] f = row.split(",", -1);
-            assertEquals(10, f.length, row);
+            assertEquals(header.size(), f.length, row);
             seen.add(f[0] + "/" + f[1] + "/" + f[2]);
             long size = Long.parseLong(f[2]);
-            assertTrue(Long.parseLong(f[3]) > 0 && Double.parseDouble(f[4]) > 0, row);
-            assertEquals(size / Double.parseDouble(f[4]), Double.parseDouble(f[5]), 1e-3 * Double.parseDouble(f[5]) + 1e-4, row);
-            assertEquals("", f[6], "no libpmem, no ratio: " + row);
-            assertTrue(Long.parseLong(f[8]) >= Long.parseLong(f[3]) * size, row);
-            assertEquals(f[0].equals("brd-fallback") ? "VOLATILE" : "PAGE_CACHE", f[9], row);
+            assertEquals("1", f[3], row);
+            assertTrue(Long.parseLong(f[4]) > 0 && Double.parseDouble(f[5]) > 0, row);
+            double gbs = Double.parseDouble(f[6]);
+            assertEquals(size / Double.parseDouble(f[5]), gbs, 1e-3 * gbs + 1e-4, row);
+            assertTrue(Double.parseDouble(f[7]) <= gbs + 1e-4 && gbs <= Double.parseDouble(f[8]) + 1e-4, "rounds' spread: " + row);
+            long p50 = Long.parseLong(f[header.indexOf("latency_p50_ns")]);
+            long max = Long.parseLong(f[header.indexOf("latency_max_ns")]);
+            assertTrue(p50 > 0 && p50 <= max, "latency: " + row);
+            assertEquals("", f[header.indexOf("ratio_libpmem")], "no libpmem, no ratio: " + row);
+            assertTrue(Long.parseLong(f[header.indexOf("verified_bytes")]) >= Long.parseLong(f[4]) * size, row);
+            assertEquals(f[0].equals("brd-fallback") ? "VOLATILE" : cpuCache ? "CPU_CACHE" : "PAGE_CACHE",
+                    f[header.indexOf("persistence")], row);
         }
         assertEquals(cells, seen.size(), "one row per cell");
         assertTrue(seen.contains("fsdax-write+fsync/BVEC/4096") && !seen.contains("fsdax-write+fsync/USER/64"));
+        assertTrue(seen.contains("jdax-memset/-/64") && seen.contains("jdax-memmove/-/4096"), seen.toString());
 
         @SuppressWarnings("unchecked")
         Map<String, Object> json = (Map<String, Object>) MiniJson.parse(Files.readString(out.resolve("results.json")));
         assertEquals(Boolean.TRUE, json.get("verified"));
         assertEquals(cells, ((List<?>) json.get("results")).size());
-        assertEquals("PAGE_CACHE", ((Map<?, ?>) json.get("pmem")).get("persistence"));
+        assertEquals(cpuCache ? "CPU_CACHE" : "PAGE_CACHE", ((Map<?, ?>) json.get("pmem")).get("persistence"));
+        assertEquals(Boolean.TRUE, ((Map<?, ?>) json.get("pmem")).get("emulated"));
         assertTrue(((List<?>) json.get("skipped")).stream().anyMatch(s -> "libpmem".equals(((Map<?, ?>) s).get("method"))));
 
         Document svg = DocumentBuilderFactory.newInstance().newDocumentBuilder().parse(out.resolve("throughput.svg").toFile());
         assertEquals("svg", svg.getDocumentElement().getTagName());
         NodeList lines = svg.getElementsByTagName("polyline");
         Set<String> methodsDrawn = new HashSet<>();
+        int throughputLines = 0;
         for (int i = 0; i < lines.getLength(); i++) {
-            methodsDrawn.add(((Element) lines.item(i)).getAttribute("data-method"));
+            Element e = (Element) lines.item(i);
+            methodsDrawn.add(e.getAttribute("data-method"));
+            throughputLines += e.getAttribute("class").equals("method") ? 1 : 0;
         }
-        assertEquals(7 * 3, lines.getLength(), "a line per method in each of the 3 panels");
-        assertEquals(7, methodsDrawn.size(), methodsDrawn.toString());
+        long methodsMeasured = csv.stream().skip(1).map(l -> l.split(",")[0]).distinct().count();
+        assertEquals(methodsMeasured, methodsDrawn.size(), methodsDrawn.toString());
+        assertEquals(csv.stream().skip(1).map(l -> l.split(",")[0] + "/" + l.split(",")[1]).distinct().count(),
+                throughputLines, "a throughput line per method in each panel it has figures for");
+        assertEquals(throughputLines, lines.getLength() - throughputLines, "and a latency line below each");
         assertEquals(cells, svg.getElementsByTagName("circle").getLength(), "a point per cell");
+        String svgText = Files.readString(out.resolve("throughput.svg"));
+        for (String label : List.of("bytes per operation (log scale)", "throughput, GB/s", "p99 latency, ns (log scale)",
+                "USER iterator", "KVEC iterator", "BVEC iterator", "memset / memmove (no iterator)", "legend",
+                cpuCache ? "EMULATED pmem (CPU_CACHE" : "EMULATED pmem on a page-cache file")) {
+            assertTrue(svgText.contains(label), "the chart says '" + label + "'");
+        }
+        assertEquals(methodsMeasured, svg.getElementsByTagName("g").getLength(), "a legend entry per method drawn");
+        NodeList texts = svg.getElementsByTagName("text");
+        int xLabels = 0;
+        int yLabels = 0;
+        for (int i = 0; i < texts.getLength(); i++) {
+            String c = ((Element) texts.item(i)).getAttribute("class");
+            xLabels += c.equals("x-label") ? 1 : 0;
+            yLabels += c.equals("y-label") ? 1 : 0;
+        }
+        assertEquals(2 * 4, xLabels, "an x axis label under each of the 2 x 4 panels");
+        assertEquals(2 * 4, yLabels, "a y axis label beside each panel");
     }
 
     @Test
@@ -172,21 +217,41 @@ class BenchCommandTest {
                 assertEquals(1.0, (Double) x.get("ratio_ceiling"), 1e-9);
             }
             assertEquals(null, x.get("ratio_libpmem"));
+            assertEquals(1.0, (Double) x.get("threads"));
+            Map<?, ?> lat = (Map<?, ?>) x.get("latency_ns");
+            assertTrue((Double) lat.get("p50") <= (Double) lat.get("p99") && (Double) lat.get("p99") <= (Double) lat.get("p99_9")
+                    && (Double) lat.get("p99_9") <= (Double) lat.get("max"), lat.toString());
+            assertEquals(1, ((List<?>) x.get("rounds_gb_per_s")).size());
         }
     }
 
     @Test
-    void modeEmulatedMeasuresTheCpuCachePathAndDropsTheFenceOnlyRow(@TempDir Path tmp) throws Exception {
+    void modePageCacheMeasuresTheMsyncAndTheFenceOnlyRow(@TempDir Path tmp) throws Exception {
         makeScratch(tmp);
-        Cli r = Cli.run(tiny(tmp, "--mode", "emulated", "--methods", "jdax-durable,jdax-copy+fence", "--kinds", "USER"));
+        Cli r = Cli.run(tiny(tmp, "--mode", "page_cache", "--methods", "jdax-durable,jdax-copy+fence", "--kinds", "USER"));
+        assertEquals(0, r.code(), r.toString());
+        assertTrue(r.out().contains("pmem      EMULATED pmem on a page-cache file (PAGE_CACHE: flush() msyncs)"), r.out());
+        assertTrue(r.out().contains("PAGE_CACHE: flush() fences and msyncs"), r.out());
+        assertTrue(r.out().contains("jdax-copy+fence"), r.out());
+        assertFalse(r.out().contains("skipped   jdax-copy+fence"), r.out());
+    }
+
+    @Test
+    void theDefaultIsTheEmulatedCpuCacheDeviceWithoutTheFenceOnlyRow(@TempDir Path tmp) throws Exception {
+        makeScratch(tmp);
+        Cli r = Cli.run(tiny(tmp, "--methods", "jdax-durable,jdax-copy+fence", "--kinds", "USER"));
+        assertEquals(0, r.code(), r.toString());
         if (!Archs.current().hasCacheWriteback()) {
-            // The pmem driver refuses to pretend: CPU_CACHE needs write-back instructions.
-            assertEquals(Jdax.EXIT_FAILURE, r.code(), r.toString());
-            assertTrue(r.err().contains("cache write-back"), r.toString());
+            // The pmem driver refuses to pretend CPU_CACHE without write-back instructions: the page cache it is.
+            assertTrue(r.out().contains("pmem      EMULATED pmem on a page-cache file"), r.out());
+            assertTrue(r.out().contains("cannot write back"), r.out());
             return;
         }
-        assertEquals(0, r.code(), r.toString());
         assertTrue(r.out().contains("CPU_CACHE: flush() is a fence"), r.out());
+        List<String> lines = r.out().lines().toList();
+        assertTrue(lines.get(1).startsWith("pmem      EMULATED pmem (CPU_CACHE: flush() = fence, PMDK's "
+                + "PMEM_IS_PMEM_FORCE=1"), "the emulation is named on the second line: " + lines.get(1));
+        assertTrue(r.out().contains("--mode page_cache measures the page-cache device"), r.out());
         assertTrue(r.out().contains("skipped   jdax-copy+fence: the device is CPU_CACHE"), r.out());
         Cli both = Cli.run(tiny(tmp, "--mode", "emulated", "--device", "brd:x?size=4M"));
         assertEquals(Jdax.EXIT_USAGE, both.code(), both.toString());
@@ -198,7 +263,7 @@ class BenchCommandTest {
         String dev = "faulty:" + tmp.resolve("f.img") + "?size=2M&create=true&fault=drop-last-byte";
         Cli r = Cli.run(tiny(tmp, "--device", dev, "--methods", "jdax-durable,nocache-ceiling", "--kinds", "USER"));
         assertEquals(BenchCommand.EXIT_MISMATCH, r.code(), r.toString());
-        assertTrue(r.out().contains("MISMATCH  jdax-durable USER 64 B"), r.out());
+        assertTrue(r.out().contains("MISMATCH  jdax-durable USER 64 B: the operation at "), r.out());
         assertFalse(r.out().contains("MISMATCH  nocache-ceiling"), "the Arch's own copy is not the faulty one");
         assertTrue(r.errLines().getLast().contains("did not read back as written"), r.err());
     }

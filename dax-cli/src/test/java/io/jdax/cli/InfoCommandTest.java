@@ -7,6 +7,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -102,6 +103,69 @@ class InfoCommandTest {
         Cli brd = Cli.run("info", "--device", "brd:u?size=1M");
         assertTrue(brd.out().contains("    unsafe shutdowns     unsupported: the driver reports none"), brd.out());
         assertTrue(brd.out().contains("deepFlush()  flush() only"), brd.out());
+    }
+
+    /** The schema block of the README's "jdax info --json" section, parsed. */
+    private static Map<?, ?> readmeSchema() throws Exception {
+        String readme = Files.readString(Path.of("..", "README.md"));
+        int from = readme.indexOf("```json", readme.indexOf("<!-- info-json-schema -->")) + "```json".length();
+        int to = readme.indexOf("```", from);
+        return (Map<?, ?>) MiniJson.parse(readme.substring(from, to));
+    }
+
+    /** Every key of {@code doc} is in {@code schema} and the other way round ("<x>" stands for any key). */
+    private static void sameKeys(String at, Object schema, Object doc) {
+        if (schema instanceof Map<?, ?> s && doc instanceof Map<?, ?> d) {
+            if (s.size() == 1 && s.keySet().iterator().next().toString().startsWith("<")) {
+                Object each = s.values().iterator().next();
+                d.forEach((k, v) -> sameKeys(at + "." + k, each, v));
+                return;
+            }
+            assertEquals(new java.util.TreeSet<>(s.keySet().stream().map(Object::toString).toList()),
+                    new java.util.TreeSet<>(d.keySet().stream().map(Object::toString).toList()), "keys of " + at);
+            s.forEach((k, v) -> sameKeys(at + "." + k, v, d.get(k)));
+        } else if (schema instanceof List<?> s && doc instanceof List<?> d) {
+            d.forEach(e -> sameKeys(at + "[]", s.getFirst(), e));
+        } else if (doc instanceof Map || doc instanceof List) {
+            throw new AssertionError(at + ": the README says " + schema + ", the output has " + doc);
+        }
+    }
+
+    @Test
+    void jsonHoldsWhatTheTextSaysWithExactlyTheKeysTheReadmeDocuments(@TempDir Path tmp) throws Exception {
+        Map<?, ?> schema = readmeSchema();
+        Cli text = Cli.run("info");
+        Cli json = Cli.run("info", "--json");
+        assertEquals(0, json.code(), json.toString());
+        assertEquals("", json.err());
+        Map<?, ?> doc = (Map<?, ?>) MiniJson.parse(json.out());
+        Map<String, Object> withoutDevice = new java.util.LinkedHashMap<>();
+        schema.forEach((k, v) -> withoutDevice.put(k.toString(), v));
+        withoutDevice.put("device", null);
+        sameKeys("info", withoutDevice, doc);
+        Map<?, ?> arch = (Map<?, ?>) doc.get("arch");
+        assertTrue(text.out().contains("arch: " + arch.get("name") + " (" + arch.get("reason") + ")"), text.out());
+        for (Object d : (List<?>) doc.get("drivers")) {
+            assertTrue(text.out().contains("  " + ((Map<?, ?>) d).get("scheme")), "driver in both: " + d);
+        }
+        assertEquals(text.out().contains("libpmem.so.1 installed"), ((Map<?, ?>) doc.get("libpmem")).get("installed"));
+        assertTrue(text.out().contains(((Map<?, ?>) doc.get("cpu")).get("model").toString()));
+
+        Cli dev = Cli.run("info", "--json", "--device", "pmem:" + tmp.resolve("f") + "?size=1M&create=true");
+        assertEquals(0, dev.code(), dev.toString());
+        Map<?, ?> withDevice = (Map<?, ?>) MiniJson.parse(dev.out());
+        sameKeys("info", schema, withDevice);
+        Map<?, ?> d = (Map<?, ?>) withDevice.get("device");
+        assertEquals("PAGE_CACHE", d.get("persistence"));
+        assertEquals(1048576.0, d.get("size"));
+        assertEquals("fence+msync", d.get("flush"));
+        assertTrue(((List<?>) d.get("operations")).containsAll(List.of("directAccess", "flush", "copyFromIter")));
+        Map<?, ?> usc = (Map<?, ?>) d.get("unsafe_shutdowns");
+        assertTrue(dev.out().contains("\"unsafe_shutdowns\""), dev.out());
+        assertTrue(List.of("known", "unsupported", "unreadable").contains(usc.get("state")), usc.toString());
+        assertEquals(usc.get("state").equals("known"), usc.get("count") != null, usc.toString());
+        assertTrue(((Map<?, ?>) d.get("platform")).containsKey("memory") || text.out().contains("the driver does not say"),
+                d.toString());
     }
 
     @Test
