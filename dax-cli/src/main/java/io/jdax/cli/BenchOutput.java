@@ -31,6 +31,22 @@ final class BenchOutput {
         };
     }
 
+    /** "pmem" for the pmem driver's device; "device" for any other driver's (--device). */
+    static String deviceLabel(BenchReport.DeviceInfo d) {
+        return d.spec().startsWith("pmem:") ? "pmem" : "device";
+    }
+
+    /** Which copy jdax-durable measured on the device: what is true of its driver. */
+    static String writePath(BenchReport.DeviceInfo d) {
+        if (d.copyFromIter()) {
+            return "write path: the driver's own copyFromIter";
+        }
+        return "write path: the driver has no copyFromIter; the core's fallback " + switch (d.persistence()) {
+            case CPU_CACHE -> "copyFromIterFlushcache (non-temporal, cached edges written back: C4)";
+            case PAGE_CACHE, VOLATILE -> "copyFromIterNocache (this device needs no write-back)";
+        };
+    }
+
     /** The table for stdout. */
     static String table(BenchReport r, String outDir, String command) {
         StringBuilder b = new StringBuilder();
@@ -41,9 +57,10 @@ final class BenchOutput {
             b.append("          WARNING: this Arch cannot write cache lines back: the figures say nothing about"
                     + " cache maintenance\n");
         }
-        b.append(String.format(Locale.ROOT, "pmem      %s (%s, %s walked): %s%n", r.pmem().spec(),
+        b.append(String.format(Locale.ROOT, "%-9s %s (%s, %s walked): %s%n", deviceLabel(r.pmem()), r.pmem().spec(),
                 Sizes.format(r.pmem().size()), Sizes.format(r.region()), r.pmem().persistence()));
         b.append(String.format(Locale.ROOT, "          %s%n", r.pmem().reason()));
+        b.append(String.format(Locale.ROOT, "          %s%n", writePath(r.pmem())));
         b.append(String.format(Locale.ROOT, "          %s%n", modeNote(r)));
         r.brd().ifPresent(d -> b.append(String.format(Locale.ROOT, "brd       %s (%s): %s%n", d.spec(),
                 Sizes.format(d.size()), d.persistence())));
