@@ -65,6 +65,23 @@ final class BenchOutput {
         return r.pmem().spec() + ": " + r.pmem().persistence();
     }
 
+    /** "pmem" for the pmem driver's device; "device" for any other driver's (--device). */
+    static String deviceKind(BenchReport.DeviceInfo d) {
+        return d.spec().startsWith("pmem:") ? "pmem" : "device";
+    }
+
+    /** Which copy jdax-durable measured on the device: what is true of its driver. */
+    static String writePath(BenchReport.DeviceInfo d) {
+        if (d.copyFromIter()) {
+            return "write path: the driver's own copyFromIter";
+        }
+        return "write path: the driver has no copyFromIter; the core's fallback " + switch (d.persistence()) {
+            case CPU_CACHE -> "copyFromIterFlushcache (non-temporal, cached edges written back: C4)";
+            case PERSISTENT_CACHE -> "copyFromIterEadr (nothing written back: the caches are persistent)";
+            case PAGE_CACHE, VOLATILE -> "copyFromIterNocache (this device needs no write-back)";
+        };
+    }
+
     /** The table for stdout. */
     static String table(BenchReport r, String outDir, String command) {
         return table(r, outDir, command, Setting.NONE);
@@ -75,10 +92,11 @@ final class BenchOutput {
         StringBuilder b = new StringBuilder();
         b.append(String.format(Locale.ROOT, "jdax bench: %s, measured for %.1f s (%s)%n", r.started(),
                 r.elapsed().toNanos() / 1e9, command));
-        b.append(String.format(Locale.ROOT, "pmem      %s%n", deviceLabel(r, setting)));
+        b.append(String.format(Locale.ROOT, "%-9s %s%n", deviceKind(r.pmem()), deviceLabel(r, setting)));
         b.append(String.format(Locale.ROOT, "          %s (%s, %s walked)%n", r.pmem().spec(), Sizes.format(r.pmem().size()),
                 Sizes.format(r.region())));
         b.append(String.format(Locale.ROOT, "          %s%n", r.pmem().reason()));
+        b.append(String.format(Locale.ROOT, "          %s%n", writePath(r.pmem())));
         b.append(String.format(Locale.ROOT, "          %s%n", modeNote(r)));
         if (setting.emulated()) {
             b.append("          ").append(switch (r.pmem().persistence()) {

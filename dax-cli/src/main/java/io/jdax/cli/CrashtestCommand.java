@@ -173,6 +173,12 @@ final class CrashtestCommand implements Callable<Integer> {
                     }
                     throw e;
                 }
+                if (!r.applicable()) {
+                    t.skipped = r.notApplicable(); // the workload cannot judge this device: said once, not run again
+                    err.printf("crashtest: %s skipped: not applicable: %s%n", w.name(), t.skipped);
+                    err.flush();
+                    continue;
+                }
                 add(t, r);
                 err.printf(Locale.ROOT, "crashtest: round %d (seed %d) %-24s %4d crash points, %5d images, %s (%.1f s)%n",
                         round, roundSeed, w.name(), r.crashPoints(), r.imagesChecked(),

@@ -46,6 +46,7 @@ public final class Jdax {
         Jdax root = new Jdax();
         CommandLine cl = new CommandLine(root);
         cl.setUsageHelpWidth(120); // the descriptions are written for this width
+        cl.getHelpSectionMap().put(CommandLine.Model.UsageMessageSpec.SECTION_KEY_COMMAND_LIST, Jdax::commandList);
         cl.setOut(out);
         cl.setErr(err);
         cl.setExecutionExceptionHandler((ex, line, parsed) -> {
@@ -63,6 +64,34 @@ public final class Jdax {
             return EXIT_USAGE;
         });
         return cl.execute(args);
+    }
+
+    /**
+     * The list of commands, each with the first sentence of its description, whole (picocli's
+     * own list shows the first line of the description, cut off where the line ends).
+     */
+    static String commandList(CommandLine.Help help) {
+        java.util.Map<String, String> rows = new java.util.LinkedHashMap<>();
+        help.subcommands().forEach((name, sub) -> rows.put(name, summary(sub.commandSpec())));
+        return help.createTextTable(rows).toString();
+    }
+
+    /** A command's header, or else the first sentence of its description. */
+    static String summary(CommandLine.Model.CommandSpec spec) {
+        String[] header = spec.usageMessage().header();
+        if (header.length > 0 && !header[0].isBlank()) {
+            return header[0];
+        }
+        StringBuilder text = new StringBuilder();
+        for (String line : spec.usageMessage().description()) {
+            if (line.isBlank()) {
+                break; // the first paragraph at most
+            }
+            text.append(text.isEmpty() ? "" : " ").append(line.strip());
+        }
+        // A sentence ends with a full stop before a capital letter or at the end ("e.g. the" does not).
+        java.util.regex.Matcher end = java.util.regex.Pattern.compile("\\.(?=\\s+[A-Z])").matcher(text);
+        return end.find() ? text.substring(0, end.end()) : text.toString();
     }
 
     /** "jdax bench" for the bench subcommand. */

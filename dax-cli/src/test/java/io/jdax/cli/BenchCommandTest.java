@@ -258,6 +258,17 @@ class BenchCommandTest {
     }
 
     @Test
+    void anotherDriversDeviceIsLabelledADeviceAndItsWritePathIsNamed(@TempDir Path tmp) throws Exception {
+        makeScratch(tmp);
+        Cli r = Cli.run(tiny(tmp, "--device", "brd:b?size=4M", "--methods", "jdax-durable", "--kinds", "USER"));
+        assertEquals(0, r.code(), r.toString());
+        assertTrue(r.out().contains("\ndevice    brd:b?size=4M (4 MiB"), r.out());
+        assertFalse(r.out().contains("\npmem      "), "not the pmem driver: " + r.out());
+        assertTrue(r.out().contains("write path: the driver has no copyFromIter; the core's fallback"
+                + " copyFromIterNocache"), r.out());
+    }
+
+    @Test
     void aWriteThatDoesNotReadBackAsWrittenExitsWith3(@TempDir Path tmp) throws Exception {
         makeScratch(tmp);
         String dev = "faulty:" + tmp.resolve("f.img") + "?size=2M&create=true&fault=drop-last-byte";

@@ -26,6 +26,21 @@ class JdaxTest {
     }
 
     @Test
+    void theCommandListGivesEachCommandAWholeSentence() {
+        String out = Cli.run("--help").out();
+        String list = out.substring(out.indexOf("Commands:"), out.indexOf("Exit codes:")).strip();
+        // one entry per command: its first line, then wrapped lines indented under the text
+        List<String> entries = List.of(list.split("\\n(?=  \\S)"));
+        assertEquals(6, entries.size(), list); // the heading, info, bench, crashtest, selftest, help
+        for (String e : entries.subList(1, entries.size())) {
+            String text = e.strip().replaceAll("\\s+", " ");
+            assertTrue(text.endsWith("."), "cut off mid-sentence: " + text);
+        }
+        assertTrue(list.lines().allMatch(l -> l.length() <= 120), list);
+        assertTrue(list.replaceAll("\\s+", " ").contains("close during I/O (C8) and bad input."), list);
+    }
+
+    @Test
     void aFailureIsOneLineAndItsStackTraceOnlyWithVerbose() {
         Cli plain = Cli.run("info", "--device", "nosuch:x");
         assertEquals(Jdax.EXIT_FAILURE, plain.code());

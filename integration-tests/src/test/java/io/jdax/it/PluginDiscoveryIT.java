@@ -5,6 +5,7 @@ import org.junit.jupiter.api.Test;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -12,7 +13,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * C1 end to end: the example plugin, a plain jar built against dax-api only, is found by
  * {@code DaxDevices} on the class path and on the module path, with no code change and no
- * registration call; and broken plugins are reported without taking the others down.
+ * registration call, and passes {@code jdax selftest} through the launcher both ways; and broken
+ * plugins are reported without taking the others down.
  */
 class PluginDiscoveryIT {
     private static final String MAIN = "io.jdax.cli.Jdax";
@@ -42,6 +44,20 @@ class PluginDiscoveryIT {
         assertTrue(r.out().contains("from module com.example.hello, version 0.1.0-SNAPSHOT"), r.toString());
         assertTrue(r.out().contains("from module io.jdax.brd"), r.toString());
         assertTrue(r.out().contains("persistence  VOLATILE: example driver"), r.toString());
+    }
+
+    @Test
+    void thePluginPassesJdaxSelftestOnTheClassPathAndOnTheModulePath() throws Exception {
+        String jar = JdaxProcess.path(JdaxProcess.jars(pluginJars));
+        for (String way : List.of("JDAX_PLUGIN_PATH", "JDAX_PLUGIN_MODULE_PATH")) {
+            var r = Command.jdax(Map.of(way, jar), "selftest", "--device", "hello:selftest?size=1M");
+            assertEquals(0, r.exitCode(), way + ": " + r);
+            assertTrue(r.output().contains("jdax selftest hello:selftest?size=1M: 27 passed, 0 failed, 0 skipped,"
+                    + " 3 not applicable"), way + ": " + r);
+            assertTrue(r.output().contains("PASS    hasAUsableSchemeDescriptionAndConstructor"), way + ": " + r);
+        }
+        var info = Command.jdax(Map.of("JDAX_PLUGIN_MODULE_PATH", jar), "info");
+        assertTrue(info.output().contains("from module com.example.hello, version 0.1.0-SNAPSHOT"), info.toString());
     }
 
     @Test

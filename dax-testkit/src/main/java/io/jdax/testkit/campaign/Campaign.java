@@ -32,6 +32,9 @@ import java.util.TreeSet;
  * line lost) when asked. A first run counts the ticks, a second crashes; the workload must be
  * deterministic.
  * <p>
+ * A workload that cannot judge a device ({@link Workload#notApplicableTo}) is reported as not
+ * applicable to it ({@link CampaignReport#applicable()}), not run.
+ * <p>
  * The simulator models persistent memory whose volatile layer is the CPU cache. A device in
  * {@link io.jdax.dax.PersistenceMode#PAGE_CACHE} mode is judged by the same model, which is
  * stricter than its mode needs: the msync it relies on is invisible to the simulator.
@@ -140,7 +143,12 @@ public final class Campaign {
         Path dir = ImageFiles.createDirectory(config.scratch());
         try {
             List<TickKind> kinds = new ArrayList<>();
-            runOnce(dir, workload, (tick, media, ledger) -> kinds.add(tick.kind()));
+            try {
+                runOnce(dir, workload, (tick, media, ledger) -> kinds.add(tick.kind()));
+            } catch (NotApplicable e) {
+                return CampaignReport.notApplicable(workload.name(), e.device, config.seed(),
+                        Duration.ofNanos(System.nanoTime() - t0), e.getMessage());
+            }
             TreeSet<Integer> points = choosePoints(kinds);
             Crasher crasher = new Crasher(dir, points, workload);
             Run run = runOnce(dir, workload, crasher);
@@ -152,7 +160,7 @@ public final class Campaign {
             return new CampaignReport(workload.name(), run.device, config.seed(), crasher.ticks, crasher.pointsHit,
                     crasher.images, crasher.lostBytes, crasher.lostUnion(), crasher.losses, crasher.torn,
                     crasher.rebootFailures, run.stats, run.writes, run.acks, Duration.ofNanos(System.nanoTime() - t0),
-                    warnings);
+                    warnings, "");
         } finally {
             ImageFiles.deleteTree(dir);
         }
@@ -218,6 +226,10 @@ public final class Campaign {
                     throw new DaxException(Errno.EINVAL, "campaign: the device over a " + size
                             + "-byte image has " + device.size() + " bytes");
                 }
+                java.util.Optional<String> why = workload.notApplicableTo(device);
+                if (why.isPresent()) {
+                    throw new NotApplicable(device.name() + " (" + device.persistence() + ")", why.get());
+                }
                 media[0] = arch.track(device);
                 ledger[0] = new Ledger(new byte[size], t -> handler.tick(t, media[0], ledger[0]));
                 workload.run(device, ledger[0]);
@@ -226,6 +238,16 @@ public final class Campaign {
             }
         } finally {
             ImageFiles.deleteQuietly(image);
+        }
+    }
+
+    /** The workload cannot judge the device: no run, a report that says so. */
+    private static final class NotApplicable extends RuntimeException {
+        final String device;
+
+        NotApplicable(String device, String why) {
+            super(why, null, false, false);
+            this.device = device;
         }
     }
 

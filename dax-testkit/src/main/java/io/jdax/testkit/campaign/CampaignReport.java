@@ -29,18 +29,32 @@ import java.util.stream.Collectors;
  * @param acknowledgements        durability points the workload declared
  * @param elapsed                 wall time
  * @param warnings                anything that makes the figures less trustworthy
+ * @param notApplicable           why the workload could not judge the device
+ *                                ({@link Workload#notApplicableTo}); empty when it ran
  */
 public record CampaignReport(String workload, String device, long seed, int ticks, int crashPoints,
                              int imagesChecked, long acknowledgedBytesLost, List<Ledger.LostRange> lostRanges,
                              List<Loss> losses, long unacknowledgedBytesTorn, int rebootFailures,
                              WritebackStats writeback, long writes, long acknowledgements, Duration elapsed,
-                             List<String> warnings) {
+                             List<String> warnings, String notApplicable) {
 
     /** Copies the lists. */
     public CampaignReport {
         lostRanges = List.copyOf(lostRanges);
         losses = List.copyOf(losses);
         warnings = List.copyOf(warnings);
+        notApplicable = notApplicable == null ? "" : notApplicable;
+    }
+
+    /** The report of a workload that could not judge the device: nothing ran, nothing passed or failed. */
+    static CampaignReport notApplicable(String workload, String device, long seed, Duration elapsed, String why) {
+        return new CampaignReport(workload, device, seed, 0, 0, 0, 0, List.of(), List.of(), 0, 0, WritebackStats.NONE,
+                0, 0, elapsed, List.of(), why);
+    }
+
+    /** False when the workload could not judge the device ({@link #notApplicable} says why). */
+    public boolean applicable() {
+        return notApplicable.isEmpty();
     }
 
     /**
@@ -58,14 +72,20 @@ public record CampaignReport(String workload, String device, long seed, int tick
         }
     }
 
-    /** True when no acknowledged byte was lost and every image rebooted. */
+    /**
+     * True when the workload ran, no acknowledged byte was lost and every image rebooted; false
+     * too when it was not {@link #applicable()} (neither passed nor failed: check that first).
+     */
     public boolean passed() {
-        return acknowledgedBytesLost == 0 && rebootFailures == 0;
+        return applicable() && acknowledgedBytesLost == 0 && rebootFailures == 0;
     }
 
     /** A few lines for people: the figures, then the first losses. */
     public String describe() {
         StringBuilder b = new StringBuilder();
+        if (!applicable()) {
+            return String.format(Locale.ROOT, "campaign %s on %s: NOT APPLICABLE: %s%n", workload, device, notApplicable);
+        }
         b.append(String.format(Locale.ROOT, "campaign %s on %s, seed %d: %s%n", workload, device, seed,
                 passed() ? "PASSED" : "FAILED"));
         b.append(String.format(Locale.ROOT, "  %d writes, %d acknowledgements, %d ticks; %d crash points, %d images"

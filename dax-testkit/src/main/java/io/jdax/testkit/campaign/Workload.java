@@ -2,6 +2,8 @@ package io.jdax.testkit.campaign;
 
 import io.jdax.dax.DaxDevice;
 
+import java.util.Optional;
+
 /**
  * What a {@link Campaign} runs and crashes: a deterministic sequence of writes and durability
  * points against a device, each declared in the {@link Ledger} (a write before it is issued, an
@@ -35,6 +37,19 @@ public interface Workload {
      */
     default Workload withSeed(long seed) {
         return this;
+    }
+
+    /**
+     * Why this workload cannot judge {@code device}, if it cannot: a {@link Campaign} asks before
+     * the first run and reports the workload as not applicable to that device (not as an error),
+     * e.g. a workload that maps a file onto device memory as one segment, on a device whose
+     * pages are scattered.
+     *
+     * @param device the device, freshly opened over an image of zeros
+     * @return the reason; empty (the default) when the workload runs on any device
+     */
+    default Optional<String> notApplicableTo(DaxDevice device) {
+        return Optional.empty();
     }
 
     /**

@@ -3,6 +3,7 @@ package io.jdax.testkit.campaign;
 import io.jdax.dax.DaxAccessMode;
 import io.jdax.dax.DaxDevice;
 import io.jdax.dax.DaxException;
+import io.jdax.dax.DaxReadLock;
 import io.jdax.dax.Errno;
 import io.jdax.dax.PersistenceMode;
 import io.jdax.fsdax.DaxMapping;
@@ -18,6 +19,7 @@ import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 import java.util.SplittableRandom;
 
 /**
@@ -148,7 +150,7 @@ public final class Workloads {
                 SplittableRandom rnd = new SplittableRandom(seed);
                 MemFs fs = new MemFs(device);
                 MemFile file = fs.create();
-                long fileSize = device.size() / 2 / MemFs.BLOCK_SIZE * MemFs.BLOCK_SIZE;
+                long fileSize = mappedBytes(device);
                 file.fallocate(0, fileSize);
                 long[] blocks = deviceBlocks(file, fileSize);
                 try (Arena arena = Arena.ofConfined()) {
@@ -186,9 +188,11 @@ public final class Workloads {
      * never sees them), with {@code persist} of the ranges stored every {@code persistEvery}
      * stores and at the end, each persist acknowledging only its range.
      * <p>
-     * Needs a {@link PersistenceMode#CPU_CACHE} or {@link PersistenceMode#PERSISTENT_CACHE} device:
-     * in PAGE_CACHE mode persist relies on msync, which the simulator cannot observe, so the run
-     * fails with EOPNOTSUPP.
+     * Needs a {@link PersistenceMode#CPU_CACHE} or {@link PersistenceMode#PERSISTENT_CACHE} device
+     * (in PAGE_CACHE mode persist relies on msync, which the simulator cannot observe) whose
+     * {@code directAccess} answers the file's pages as one run (a mapping is one segment; a device
+     * whose pages are scattered, such as brd or a striped one, cannot map it): on any other device
+     * it is not applicable ({@link Workload#notApplicableTo}), and run anyway it fails with EOPNOTSUPP.
      */
     public static Workload directMappedStores(int stores, int maxLength, int persistEvery, long seed) {
         positive(stores, "stores");
@@ -206,6 +210,23 @@ public final class Workloads {
             }
 
             @Override
+            public Optional<String> notApplicableTo(DaxDevice device) {
+                if (!device.persistence().persistsByCpu()) {
+                    return Optional.of(name() + " needs a CPU_CACHE or PERSISTENT_CACHE device; " + device.name() + " is "
+                            + device.persistence() + " (" + device.persistenceReason() + "): its persist relies on"
+                            + " msync, which the simulator cannot observe");
+                }
+                long need = mappedBytes(device) / DaxDevice.PAGE_SIZE;
+                long longest = longestRun(device, need);
+                if (longest < need) {
+                    return Optional.of(name() + " maps a file of " + need + " pages as one segment; " + device.name()
+                            + " answers directAccess with at most " + longest + " contiguous page(s) (its pages are"
+                            + " scattered), so no file of that size can be mapped");
+                }
+                return Optional.empty();
+            }
+
+            @Override
             public void run(DaxDevice device, Ledger ledger) {
                 if (!device.persistence().persistsByCpu()) {
                     throw new DaxException(Errno.EOPNOTSUPP, name() + " needs a CPU_CACHE or PERSISTENT_CACHE device; "
@@ -216,7 +237,7 @@ public final class Workloads {
                 SplittableRandom rnd = new SplittableRandom(seed);
                 MemFs fs = new MemFs(device);
                 MemFile file = fs.create();
-                long fileSize = device.size() / 2 / MemFs.BLOCK_SIZE * MemFs.BLOCK_SIZE;
+                long fileSize = mappedBytes(device);
                 // Writing zeros allocates the blocks (a mapping needs written extents) and changes no byte.
                 file.write(0, io.jdax.uio.IovIter.kvec(io.jdax.uio.IovIter.Direction.SOURCE, new byte[(int) fileSize]));
                 file.fsync();
@@ -241,6 +262,25 @@ public final class Workloads {
                 }
             }
         };
+    }
+
+    /** The bytes of the file {@link #directMappedStores} maps: half the device, in whole blocks. */
+    private static long mappedBytes(DaxDevice device) {
+        return device.size() / 2 / MemFs.BLOCK_SIZE * MemFs.BLOCK_SIZE;
+    }
+
+    /** The longest run of pages one {@code directAccess} answers on the device, looked for until {@code enough}. */
+    @SuppressWarnings("try") // the read lock is held, not called
+    private static long longestRun(DaxDevice device, long enough) {
+        long longest = 0;
+        try (DaxReadLock lock = device.readLock()) {
+            for (long p = 0; p < device.nrPages() && longest < enough; ) {
+                long n = device.directAccess(p, device.nrPages() - p, DaxAccessMode.READ).nrPages();
+                longest = Math.max(longest, n);
+                p += n;
+            }
+        }
+        return longest;
     }
 
     /** The four built-in workloads with their default parameters. */

@@ -33,21 +33,29 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.CodeSource;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.Comparator;
 import java.util.Enumeration;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Optional;
 import java.util.Random;
+import java.util.ServiceConfigurationError;
+import java.util.ServiceLoader;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 
 /**
@@ -55,11 +63,18 @@ import java.util.stream.Stream;
  * {@code DaxOperations} checked against any driver, written once (the JCTools way). Run it from
  * JUnit by subclassing {@link DriverContractTest}, or from anything else with {@link #run}.
  * <p>
- * Groups: C1 discovery; device geometry; C2 directAccess; C5 round trips for every iterator kind
- * and alignment; zeroPageRange (when the device has it); C9 flush durability under the
- * power-fail simulator (devices that persist); C4 write-back accounting; bad blocks (devices with
- * a bad-block list); concurrency; C8 close during I/O and after; bad input. A group a device
- * does not claim is reported as not applicable, never as passed.
+ * Groups: C1 discovery; device geometry; C2 directAccess (every page its own memory, first to
+ * last); C5 round trips for every iterator kind and alignment; zeroPageRange (when the device has
+ * it); C9 flush durability under the power-fail simulator (devices that persist); C4 write-back
+ * accounting; bad blocks (devices with a bad-block list); concurrency (writers held inside the
+ * device's copy until they meet); C8 close during I/O, with a call or a read lock held, and after;
+ * bad input. A group a device does not claim is reported as not applicable, never as passed. A
+ * device that does not open at all is one failed check that says why (and, for an Arch without
+ * cache write-back, what to run instead).
+ * <p>
+ * The checks that need threads inside the driver at the same moment do not wait for the
+ * scheduler to interleave them: they open the device with an Arch that holds named threads at
+ * each store of a copy ({@code MeetingArch}), so the same bug fails every run.
  */
 @SuppressWarnings("try") // read locks are held across the accesses, not called
 public final class DriverConformance {
@@ -122,12 +137,25 @@ public final class DriverConformance {
      * the driver's claims made in {@code scratchParent} (null: the JVM's temporary directory).
      */
     public static List<Group> groups(DriverUnderTest d, Path scratchParent) {
-        Claims c = withScratch(scratchParent, scratch -> {
-            try (DaxDevice dev = DaxDevices.open(d.specs().newDevice(scratch, d.deviceSize()), d.arch().get())) {
-                return new Claims(dev.persistence(), dev.hasZeroPageRange(), dev.hasRecoveryWrite(),
-                        dev.badBlocks().isPresent());
-            }
-        });
+        Claims c;
+        try {
+            c = withScratch(scratchParent, scratch -> {
+                Arch arch = d.arch().get();
+                String spec = d.specs().newDevice(scratch, d.deviceSize());
+                try (DaxDevice dev = DaxDevices.open(spec, arch)) {
+                    return new Claims(dev.persistence(), dev.hasZeroPageRange(), dev.hasRecoveryWrite(),
+                            dev.badBlocks().isPresent());
+                } catch (RuntimeException e) {
+                    throw new CannotOpen(cannotOpen(spec, arch, e), e);
+                }
+            });
+        } catch (CannotOpen e) {
+            // One failure that says why and what to do, instead of one error for the whole suite.
+            String why = e.getMessage();
+            return List.of(group("opening a device", check("opensAFreshDeviceToLearnWhatItClaims", s -> {
+                throw new AssertionError(why, e.getCause());
+            })));
+        }
         List<Group> g = new ArrayList<>();
         g.add(group("C1 discovery",
                 check("isFoundByTheServiceLoaderUnderItsScheme", s -> discovery(d, s)),
@@ -141,13 +169,14 @@ public final class DriverConformance {
                 check("answersPageAlignedMemoryOfExactlyThePagesAnswered", s -> alignment(d, s)),
                 check("multiPageAnswersAreContiguousPages", s -> contiguity(d, s)),
                 check("writeModeMemoryIsWritableAndReadModeSeesItsStores", s -> readSeesWrite(d, s)),
+                check("everyPageKeepsItsOwnBytesFirstToLast", s -> everyPage(d, s)),
                 check("badPageOffsetsAndCountsFailWithEINVALOrERANGE", s -> directAccessBadArguments(d, s))));
         List<ConformanceCheck> trips = new ArrayList<>();
         for (IterKind k : IterKind.values()) {
             trips.add(check("roundTripsEveryAlignmentWritingFrom" + k, s -> roundTrips(d, s, k)));
         }
         trips.add(check("copyFromIterReturnsTheBytesCopiedAndAdvancesTheIterator", s -> copyFromIterCounts(d, s)));
-        g.add(new Group("C5 round trips", trips, null));
+        g.add(group("C5 round trips", trips.toArray(ConformanceCheck[]::new)));
         g.add(c.zeroPageRange()
                 ? group("zeroPageRange",
                         check("zeroesWholePagesAndNothingElse", s -> zeroPages(d, s)),
@@ -174,9 +203,12 @@ public final class DriverConformance {
                         check("recoveryWriteOfWholeSectorsClearsThem", s -> recoveryWriteClears(d, s, c)))
                 : notApplicable("bad blocks", "the device keeps no bad-block list"));
         g.add(group("concurrency",
-                check("writersOnDisjointRangesKeepTheirData", s -> concurrency(d, s))));
+                check("writersOnDisjointRangesKeepTheirData", s -> concurrency(d, s)),
+                check("twoWritersInsideTheCopyAtOnceKeepTheirOwnBytes", s -> writersMeeting(d, s))));
         g.add(group("C8 close",
                 check("closeDuringIoEndsEveryCallCleanly", s -> closeDuringIo(d, s)),
+                check("closeWaitsForACallInsideTheDriver", s -> closeWaitsForCall(d, s)),
+                check("closeWaitsForAHeldReadLock", s -> closeWaitsForReadLock(d, s)),
                 check("everyOperationFailsWithENXIOAfterClose", s -> afterClose(d, s)),
                 check("closeTwiceIsHarmless", s -> closeTwice(d, s))));
         g.add(group("bad input",
@@ -287,6 +319,26 @@ public final class DriverConformance {
         return DaxDevices.registry().driver(d.scheme()).getClass();
     }
 
+    /** The device the suite learns the driver's claims from did not open. */
+    private static final class CannotOpen extends RuntimeException {
+        CannotOpen(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
+    private static String cannotOpen(String spec, Arch arch, RuntimeException e) {
+        StringBuilder b = new StringBuilder("the suite could not open '").append(spec).append("' with the ")
+                .append(arch.name()).append(" Arch, so no check ran: ")
+                .append(e instanceof DaxException ? e.getMessage() : e.toString());
+        if (!arch.hasCacheWriteback()) {
+            b.append(". This Arch cannot write cache lines back (native-x86 is not on this path, or did not load),"
+                    + " and a driver whose durability needs write-back must refuse it (C3, C7). Run the checks with"
+                    + " the power-fail simulator, which can: DriverContractTest does unless arch() is overridden"
+                    + " (drop the override, or return a new SimulatedArch()); or put native-x86 on the test path");
+        }
+        return b.toString();
+    }
+
     // ---- C1 discovery
 
     private static void discovery(DriverUnderTest d, Path scratch) {
@@ -365,15 +417,42 @@ public final class DriverConformance {
         }
     }
 
-    private static void schemeAndConstructor(DriverUnderTest d) throws ReflectiveOperationException {
+    private static void schemeAndConstructor(DriverUnderTest d) {
         DaxDriver driver = DaxDevices.registry().driver(d.scheme());
         Expect.that(driver.scheme().matches("[a-z][a-z0-9+.-]*"), "scheme '" + driver.scheme()
                 + "' must be lower case letters, digits, '+', '.', '-'");
         Expect.that(driver.description() != null && !driver.description().isBlank(), "the description is blank");
-        Expect.that(java.lang.reflect.Modifier.isPublic(driver.getClass().getModifiers()), driver.getClass()
-                + " must be public for the ServiceLoader");
-        Object again = driver.getClass().getConstructor().newInstance();
-        Expect.that(again instanceof DaxDriver, "the public no-argument constructor must make a driver");
+        Class<? extends DaxDriver> type = driver.getClass();
+        Expect.that(java.lang.reflect.Modifier.isPublic(type.getModifiers()), type + " must be public for the"
+                + " ServiceLoader");
+        // A second instance the way every program gets one: through the ServiceLoader, which may
+        // construct a provider whose package its module does not export (reflection may not).
+        Optional<ServiceLoader.Provider<DaxDriver>> provider = providerOf(type);
+        Expect.that(provider.isPresent(), "the ServiceLoader of " + type.getClassLoader() + " does not offer "
+                + type.getName());
+        DaxDriver again = provider.get().get();
+        Expect.that(again != driver && again.scheme().equals(driver.scheme()), "the ServiceLoader must make a new"
+                + " driver serving '" + driver.scheme() + "' each time it is asked, got " + again);
+    }
+
+    /** The driver's provider, other providers that fail to load passed over (they are not this check's). */
+    private static Optional<ServiceLoader.Provider<DaxDriver>> providerOf(Class<? extends DaxDriver> type) {
+        Iterator<ServiceLoader.Provider<DaxDriver>> it = ServiceLoader.load(DaxDriver.class, type.getClassLoader())
+                .stream().iterator();
+        for (int guard = 0; guard < 10_000; guard++) {
+            try {
+                if (!it.hasNext()) {
+                    break;
+                }
+                ServiceLoader.Provider<DaxDriver> p = it.next();
+                if (p.type() == type) {
+                    return Optional.of(p);
+                }
+            } catch (ServiceConfigurationError e) {
+                // a broken provider beside this one: DaxDevices reports it
+            }
+        }
+        return Optional.empty();
     }
 
     // ---- geometry
@@ -456,6 +535,72 @@ public final class DriverConformance {
             Expect.sameBytes(data, r.asSlice(0, PAGE).toArray(ValueLayout.JAVA_BYTE), "page 5 read after a WRITE-mode store");
             MemorySegment rw = dev.directAccess(5, 1, DaxAccessMode.RECOVERY_WRITE).addr();
             Expect.that(!rw.isReadOnly(), "RECOVERY_WRITE mode must answer writable memory");
+        }
+    }
+
+    // Runs of uneven lengths, so that the chunk boundaries of any driver (stripe units, files)
+    // fall at every phase of the writes and, differently, of the reads.
+    private static final int[] WRITE_RUNS = {1, 3, 2, 7, 5, 1, 13, 4, 9};
+    private static final int[] READ_RUNS = {4, 1, 11, 2, 6, 16, 3};
+    private static final int WORDS = PAGE / Long.BYTES;
+
+    /** Word {@code w} of page {@code page}'s pattern: the page + 1 above, so a stray word names its page. */
+    private static long pageWord(long page, int w) {
+        return ((page + 1) << 32) | ((w * 0x9E3779B1L ^ 0x5A5A5A5AL) & 0xFFFFFFFFL);
+    }
+
+    private static void checkPage(MemorySegment m, long offset, long page, long pages, String how) {
+        for (int w = 0; w < WORDS; w++) {
+            long got = m.get(ValueLayout.JAVA_LONG_UNALIGNED, offset + (long) w * Long.BYTES);
+            if (got == pageWord(page, w)) {
+                continue;
+            }
+            long other = (got >>> 32) - 1;
+            String what = other >= 0 && other < pages && got == pageWord(other, w)
+                    ? "holds the bytes of page " + other + ": the driver answers the same memory for pages " + page
+                    + " and " + other + " (an offset off by one, a wrong stripe or file)"
+                    : got == 0 ? "holds zeros: the bytes written to it went somewhere else"
+                    : "holds bytes no page was given";
+            throw new AssertionError("each of the " + pages + " pages was written with its own pattern, then " + how
+                    + ": page " + page + ", byte " + (w * Long.BYTES) + ", " + what);
+        }
+    }
+
+    private static void everyPage(DriverUnderTest d, Path scratch) {
+        try (DaxDevice dev = open(d, scratch)) {
+            long pages = dev.nrPages();
+            MemorySegment buf = MemorySegment.ofArray(new byte[16 * PAGE]);
+            int i = 0;
+            for (long p = 0; p < pages; ) {
+                int n = (int) Math.min(WRITE_RUNS[i++ % WRITE_RUNS.length], pages - p);
+                for (int k = 0; k < n; k++) {
+                    for (int w = 0; w < WORDS; w++) {
+                        buf.set(ValueLayout.JAVA_LONG_UNALIGNED, (long) k * PAGE + (long) w * Long.BYTES, pageWord(p + k, w));
+                    }
+                }
+                long bytes = (long) n * PAGE;
+                Expect.equal(bytes, dev.copyFromIter(p * PAGE, bytes, IovIter.kvec(IovIter.Direction.SOURCE,
+                        List.of(buf.asSlice(0, bytes)))), "bytes written at page " + p);
+                p += n;
+            }
+            i = 0;
+            for (long p = 0; p < pages; ) {
+                int n = (int) Math.min(READ_RUNS[i++ % READ_RUNS.length], pages - p);
+                long bytes = (long) n * PAGE;
+                buf.fill((byte) 0);
+                Expect.equal(bytes, dev.copyToIter(p * PAGE, bytes, IovIter.kvec(IovIter.Direction.DEST,
+                        List.of(buf.asSlice(0, bytes)))), "bytes read at page " + p);
+                for (int k = 0; k < n; k++) {
+                    checkPage(buf, (long) k * PAGE, p + k, pages, "read back with copyToIter");
+                }
+                p += n;
+            }
+            try (DaxReadLock lock = dev.readLock()) {
+                for (long p = 0; p < pages; p++) {
+                    checkPage(dev.directAccess(p, 1, DaxAccessMode.READ).addr(), 0, p, pages,
+                            "loaded page by page through directAccess");
+                }
+            }
         }
     }
 
@@ -777,12 +922,81 @@ public final class DriverConformance {
         }
     }
 
+    private static final int MEETING_ROUNDS = 8;
+
+    /**
+     * Two writers, each on its own page, held at every store of the device's copy until the other
+     * is there too ({@link MeetingArch}): state the driver's copy shares between calls (a bounce
+     * buffer) is then shared for certain, not when the scheduler happens to interleave them.
+     */
+    private static void writersMeeting(DriverUnderTest d, Path scratch) throws Exception {
+        MeetingArch arch = new MeetingArch(d.arch().get(), Duration.ofSeconds(2));
+        Random rnd = new Random(12);
+        try (DaxDevice dev = open(d, scratch, arch)) {
+            long half = dev.nrPages() / 2;
+            ExecutorService pool = Executors.newFixedThreadPool(2);
+            try {
+                for (int round = 0; round < MEETING_ROUNDS && !arch.calledOff(); round++) {
+                    // Within one page, same offset, length and iterator shape for both: the same
+                    // number of stores each, whatever the driver's chunks.
+                    IterKind kind = IterKind.values()[round % IterKind.values().length];
+                    int off = new int[] {0, 100, 1, 64, 4000, 7, 0, 2048}[round];
+                    int len = round % 3 == 0 ? PAGE - off : Math.min(PAGE - off, 1 + rnd.nextInt(3000));
+                    long[] at = {(3 + round) * (long) PAGE + off, (half + 3 + round) * PAGE + off};
+                    byte[][] data = {random(rnd, len), random(rnd, len)};
+                    Thread[] writers = new Thread[2];
+                    CountDownLatch ready = new CountDownLatch(2);
+                    CountDownLatch go = new CountDownLatch(1);
+                    List<Future<Long>> done = new ArrayList<>();
+                    for (int w = 0; w < 2; w++) {
+                        int id = w;
+                        done.add(pool.submit(() -> {
+                            try (Arena arena = Arena.ofConfined()) {
+                                IovIter src = kind.source(data[id], arena);
+                                writers[id] = Thread.currentThread();
+                                ready.countDown();
+                                go.await();
+                                return DeviceIo.write(dev, at[id], src);
+                            }
+                        }));
+                    }
+                    Expect.that(ready.await(30, TimeUnit.SECONDS), "the writers did not start");
+                    arch.meet(writers);
+                    go.countDown();
+                    for (int w = 0; w < 2; w++) {
+                        try {
+                            Expect.equal(len, done.get(w).get(60, TimeUnit.SECONDS), "bytes written by writer " + w);
+                        } catch (ExecutionException e) {
+                            throw new AssertionError("writer " + w + " of two meeting inside the copy failed: "
+                                    + e.getCause(), e.getCause());
+                        }
+                    }
+                    for (int w = 0; w < 2; w++) {
+                        byte[] got = DeviceIo.read(dev, at[w], len);
+                        if (!Arrays.equals(got, data[w])) {
+                            boolean others = Arrays.equals(got, data[1 - w]);
+                            throw new AssertionError("two writers met inside the device's copy, each writing " + len
+                                    + " bytes from " + kind + " to its own page (bytes " + at[0] + " and " + at[1]
+                                    + "), and writer " + w + "'s range holds " + (others ? "the other writer's bytes"
+                                    : "bytes that are not its own (first difference at byte " + Arrays.mismatch(got,
+                                    data[w]) + ")") + ": the driver's copy shares state between concurrent calls (a"
+                                    + " bounce buffer?); give each call its own, or hold a lock around it");
+                        }
+                    }
+                }
+            } finally {
+                pool.shutdownNow();
+            }
+        }
+    }
+
     // ---- C8 close
 
     private static void closeDuringIo(DriverUnderTest d, Path scratch) throws Exception {
         DaxDevice dev = open(d, scratch);
         ExecutorService pool = Executors.newFixedThreadPool(3);
         AtomicBoolean started = new AtomicBoolean();
+        AtomicBoolean closed = new AtomicBoolean();
         try {
             List<Future<String>> workers = new ArrayList<>();
             for (int t = 0; t < 3; t++) {
@@ -794,10 +1008,15 @@ public final class DriverConformance {
                         for (long i = 0; ; i++) {
                             try {
                                 long pos = (long) rnd.nextInt((int) (dev.size() - buf.length));
+                                boolean wasClosed = closed.get(); // read before the call: it began after close returned
                                 switch ((int) (i % 3)) {
                                     case 0 -> DeviceIo.write(dev, pos, IterKind.values()[id].source(buf, arena));
                                     case 1 -> DeviceIo.read(dev, pos, buf.length);
                                     default -> dev.flush();
+                                }
+                                if (wasClosed) {
+                                    throw new AssertionError("thread " + id + ": a call made after close() had"
+                                            + " returned succeeded; C8: every operation after close fails with ENXIO");
                                 }
                                 started.set(true);
                             } catch (DaxException e) {
@@ -812,16 +1031,23 @@ public final class DriverConformance {
                 }));
             }
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-            while (!started.get() && System.nanoTime() < deadline) {
+            while (!started.get() && System.nanoTime() < deadline && workers.stream().noneMatch(Future::isDone)) {
                 Thread.sleep(1);
             }
             Thread.sleep(30);
             dev.close();
+            closed.set(true);
             Expect.that(!dev.isAlive(), "isAlive() after close");
-            for (Future<String> f : workers) {
+            // Every call in flight has ended when close returns: the next one of each thread fails
+            // at once. A bounded wait, so a broken device fails here, naming the contract.
+            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            for (int t = 0; t < workers.size(); t++) {
                 try {
-                    f.get(30, TimeUnit.SECONDS);
-                } catch (java.util.concurrent.ExecutionException e) {
+                    workers.get(t).get(Math.max(0, end - System.nanoTime()), TimeUnit.NANOSECONDS);
+                } catch (java.util.concurrent.TimeoutException e) {
+                    throw new AssertionError("thread " + t + " was still inside a call 10 s after close() returned;"
+                            + " C8: close waits for the calls in flight, and every call after it fails with ENXIO");
+                } catch (ExecutionException e) {
                     throw e.getCause() instanceof AssertionError a ? a
                             : new AssertionError("a thread doing I/O during close died of " + e.getCause(), e.getCause());
                 }
@@ -830,6 +1056,144 @@ public final class DriverConformance {
             pool.shutdownNow();
             dev.close();
         }
+    }
+
+    /** Waits up to 10 s for {@code thread} to open {@code latch}; false at once if the thread ends first. */
+    private static boolean arrived(CountDownLatch latch, Thread thread) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (System.nanoTime() < deadline) {
+            if (latch.await(5, TimeUnit.MILLISECONDS)) {
+                return true;
+            }
+            if (!thread.isAlive()) {
+                return latch.getCount() == 0;
+            }
+        }
+        return false;
+    }
+
+    /** Waits up to 10 s for close() to begin (the device refuses new calls). */
+    private static void awaitClosing(DaxDevice dev) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (dev.isAlive() && System.nanoTime() < deadline) {
+            Thread.sleep(1);
+        }
+        Expect.that(!dev.isAlive(), "close() did not begin within 10 s");
+    }
+
+    /**
+     * Whether {@code closing} is still waiting after 500 ms, as it must while a caller is inside.
+     * EBUSY (the device's close timeout ran out first) is a close that waited and released
+     * nothing: allowed, and the caller closes again later.
+     */
+    private static boolean stillWaiting(CompletableFuture<Void> closing, String whileWhat) throws Exception {
+        try {
+            closing.get(500, TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.TimeoutException expected) {
+            return true;
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof DaxException x && x.errno() == Errno.EBUSY) {
+                return false;
+            }
+            throw new AssertionError("close() " + whileWhat + " failed: " + e.getCause(), e.getCause());
+        }
+        throw new AssertionError("close() returned " + whileWhat + ": C8, close waits for every call in flight and"
+                + " every read lock before the memory is released");
+    }
+
+    /** A write held inside the driver's copy (at its Arch) while another thread closes the device. */
+    private static void closeWaitsForCall(DriverUnderTest d, Path scratch) throws Exception {
+        MeetingArch arch = new MeetingArch(d.arch().get(), Duration.ofSeconds(30));
+        DaxDevice dev = open(d, scratch, arch);
+        byte[] data = random(new Random(8), 2 * PAGE + 100);
+        AtomicLong wrote = new AtomicLong(-1);
+        AtomicReference<Throwable> failed = new AtomicReference<>();
+        Thread writer = Thread.ofPlatform().unstarted(() -> {
+            try {
+                wrote.set(DeviceIo.write(dev, PAGE + 7, data));
+            } catch (Throwable t) {
+                failed.set(t);
+            }
+        });
+        CountDownLatch inside = arch.hold(writer);
+        try {
+            writer.start();
+            if (!arrived(inside, writer)) {
+                if (failed.get() != null) {
+                    throw new AssertionError("a write of " + data.length + " bytes failed before close: "
+                            + failed.get(), failed.get());
+                }
+                throw new AssertionError("a write of " + data.length + " bytes " + (writer.isAlive()
+                        ? "made no store through the device's Arch within 10 s" : "ended without a store through the"
+                        + " device's Arch") + ": every copy must go through the Arch the driver was given (C3)");
+            }
+            CompletableFuture<Void> closing = CompletableFuture.runAsync(dev::close);
+            awaitClosing(dev);
+            Expect.fails(dev::flush, "a call made while close() waits", Errno.ENXIO);
+            boolean waited = stillWaiting(closing, "while a write was inside the driver's copy");
+            arch.letGo();
+            writer.join(TimeUnit.SECONDS.toMillis(30));
+            Expect.that(failed.get() == null, "the write held inside the driver's copy while close() waited failed: "
+                    + failed.get());
+            Expect.equal(data.length, wrote.get(), "bytes of the write held inside the driver's copy while close()"
+                    + " waited");
+            if (waited) {
+                closing.get(30, TimeUnit.SECONDS);
+            }
+        } finally {
+            arch.letGo();
+            dev.close();
+        }
+        Expect.fails(dev::flush, "flush after close", Errno.ENXIO);
+    }
+
+    /** A read lock held, with its memory in use, while another thread closes the device. */
+    private static void closeWaitsForReadLock(DriverUnderTest d, Path scratch) throws Exception {
+        DaxDevice dev = open(d, scratch);
+        CountDownLatch locked = new CountDownLatch(1);
+        CountDownLatch go = new CountDownLatch(1);
+        AtomicBoolean unlocking = new AtomicBoolean();
+        AtomicReference<Throwable> failed = new AtomicReference<>();
+        Thread holder = Thread.ofPlatform().start(() -> {
+            try (DaxReadLock lock = dev.readLock()) {
+                MemorySegment m = dev.directAccess(3, 1, DaxAccessMode.WRITE).addr();
+                locked.countDown();
+                if (!go.await(30, TimeUnit.SECONDS)) {
+                    throw new AssertionError("never told to go on");
+                }
+                // The memory of a held lock stays valid while close waits.
+                m.set(ValueLayout.JAVA_LONG_UNALIGNED, 8, 0x600DF00DL);
+                Expect.equal(0x600DF00DL, m.get(ValueLayout.JAVA_LONG_UNALIGNED, 8), "a store to page 3 under a read"
+                        + " lock held while close() waits");
+                unlocking.set(true);
+            } catch (Throwable t) {
+                failed.set(t);
+            }
+        });
+        try {
+            if (!arrived(locked, holder)) {
+                throw new AssertionError("a thread taking a read lock and page 3's memory failed: " + failed.get(),
+                        failed.get());
+            }
+            AtomicBoolean releasedFirst = new AtomicBoolean();
+            CompletableFuture<Void> closing = CompletableFuture.runAsync(() -> {
+                dev.close();
+                releasedFirst.set(unlocking.get());
+            });
+            awaitClosing(dev);
+            boolean waited = stillWaiting(closing, "while another thread held a read lock");
+            go.countDown();
+            holder.join(TimeUnit.SECONDS.toMillis(30));
+            Expect.that(failed.get() == null, "the thread holding a read lock while close() waited: " + failed.get());
+            if (waited) {
+                closing.get(30, TimeUnit.SECONDS);
+                Expect.that(releasedFirst.get(), "close() returned before the read lock was closed (C8)");
+            }
+        } finally {
+            go.countDown();
+            dev.close();
+        }
+        Expect.fails(dev::readLock, "readLock after close", Errno.ENXIO);
     }
 
     private static void afterClose(DriverUnderTest d, Path scratch) {
