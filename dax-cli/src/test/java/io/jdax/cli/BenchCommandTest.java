@@ -262,7 +262,7 @@ class BenchCommandTest {
         makeScratch(tmp);
         Cli r = Cli.run(tiny(tmp, "--device", "brd:b?size=4M", "--methods", "jdax-durable", "--kinds", "USER"));
         assertEquals(0, r.code(), r.toString());
-        assertTrue(r.out().contains("\ndevice    brd:b?size=4M (4 MiB"), r.out());
+        assertTrue(r.out().contains("\ndevice    brd:b?size=4M: VOLATILE\n          brd:b?size=4M (4 MiB"), r.out());
         assertFalse(r.out().contains("\npmem      "), "not the pmem driver: " + r.out());
         assertTrue(r.out().contains("write path: the driver has no copyFromIter; the core's fallback"
                 + " copyFromIterNocache"), r.out());
