@@ -26,10 +26,12 @@ import java.util.TreeSet;
  * <p>
  * Crash points are <em>ticks</em>: each write the workload declares (just before it is issued),
  * each acknowledgement (just after), and each copy, write-back and fence the driver makes on the
- * device (just after). The campaign crashes at every flush boundary (each acknowledgement, and
- * the tick before each fence) and at {@link Config#randomPoints} other ticks, with
- * {@link Config#seedsPerPoint} seeded images per point, plus the harshest image (every unfenced
- * line lost) when asked. A first run counts the ticks, a second crashes; the workload must be
+ * device (just after). {@link Config#points} says which ticks to crash at: by default every flush
+ * boundary (each acknowledgement, and the tick before each fence) and 16 random ticks besides;
+ * or exactly N ticks ({@link CrashPoints#exactly}); or every tick ({@link CrashPoints#every}),
+ * for small workloads, since each point costs a reboot per image. At each point it checks
+ * {@link Config#seedsPerPoint} seeded images, plus the harshest image (every unfenced line lost)
+ * when asked. A first run counts the ticks, a second crashes; the workload must be
  * deterministic.
  * <p>
  * A workload that cannot judge a device ({@link Workload#notApplicableTo}) is reported as not
@@ -56,10 +58,89 @@ public final class Campaign {
     }
 
     /**
+     * Which ticks a campaign crashes at. The choice among ticks is drawn from the campaign's seed.
+     * A flush boundary (an acknowledgement, or the tick before a fence) has the most at stake, so
+     * it is chosen before any other tick.
+     */
+    public sealed interface CrashPoints {
+
+        /** Every flush boundary, and {@code random} other ticks (fewer when the workload has fewer). */
+        static CrashPoints boundariesAnd(int random) {
+            return new BoundariesAnd(random);
+        }
+
+        /**
+         * Exactly {@code count} ticks, or every tick of a workload that has fewer: the flush
+         * boundaries first (a random {@code count} of them when there are more), then random
+         * other ticks.
+         */
+        static CrashPoints exactly(int count) {
+            return new Exactly(count);
+        }
+
+        /**
+         * Every tick: exhaustive, and deterministic in where it crashes. The time grows with the
+         * workload's ticks times the images per point, each image a reboot of the driver.
+         */
+        static CrashPoints every() {
+            return new Every();
+        }
+
+        /** In words, for reports: e.g. {@code every flush boundary and 16 random ticks}. */
+        String describe();
+
+        /**
+         * {@link #boundariesAnd}.
+         *
+         * @param random ticks besides the flush boundaries, at least 0
+         */
+        record BoundariesAnd(int random) implements CrashPoints {
+            /** Checks the number. */
+            public BoundariesAnd {
+                if (random < 0) {
+                    throw new DaxException(Errno.EINVAL, "campaign: " + random + " random points: must not be negative");
+                }
+            }
+
+            @Override
+            public String describe() {
+                return "every flush boundary and " + random + " random ticks";
+            }
+        }
+
+        /**
+         * {@link #exactly}.
+         *
+         * @param count the crash points per campaign, at least 1
+         */
+        record Exactly(int count) implements CrashPoints {
+            /** Checks the number. */
+            public Exactly {
+                if (count < 1) {
+                    throw new DaxException(Errno.EINVAL, "campaign: " + count + " crash points: at least 1 is needed");
+                }
+            }
+
+            @Override
+            public String describe() {
+                return count + " ticks";
+            }
+        }
+
+        /** {@link #every}. */
+        record Every() implements CrashPoints {
+            @Override
+            public String describe() {
+                return "every tick";
+            }
+        }
+    }
+
+    /**
      * How a campaign crashes.
      *
      * @param seed           the seed of every random choice: crash points and images
-     * @param randomPoints   ticks to crash at besides the flush boundaries
+     * @param points         which ticks to crash at
      * @param seedsPerPoint  seeded crash images per crash point
      * @param harshestImage  also check, at each point, the image where every unfenced line is lost
      * @param model          how unfenced lines survive
@@ -67,14 +148,15 @@ public final class Campaign {
      *                       {@link Workload#minDeviceSize()})
      * @param scratch        where image files go (a private directory is made inside)
      */
-    public record Config(long seed, int randomPoints, int seedsPerPoint, boolean harshestImage, CrashModel model,
+    public record Config(long seed, CrashPoints points, int seedsPerPoint, boolean harshestImage, CrashModel model,
                          int deviceSize, Path scratch) {
         /** Checks the values. */
         public Config {
+            Objects.requireNonNull(points, "points");
             Objects.requireNonNull(model, "model");
             Objects.requireNonNull(scratch, "scratch");
-            if (randomPoints < 0 || seedsPerPoint < 0 || (seedsPerPoint == 0 && !harshestImage)) {
-                throw new DaxException(Errno.EINVAL, "campaign: " + randomPoints + " random points and " + seedsPerPoint
+            if (seedsPerPoint < 0 || (seedsPerPoint == 0 && !harshestImage)) {
+                throw new DaxException(Errno.EINVAL, "campaign: " + seedsPerPoint
                         + " seeds per point" + (harshestImage ? "" : " without the harshest image")
                         + ": at least one image per point is needed");
             }
@@ -84,44 +166,52 @@ public final class Campaign {
             }
         }
 
-        /** Seed 1, 16 random points, 3 seeds per point plus the harshest image, the line model, 256 KiB, /dev/shm or the temp dir. */
+        /**
+         * Seed 1, every flush boundary and 16 random ticks, 3 seeds per point plus the harshest
+         * image, the line model, 256 KiB, /dev/shm or the temp dir.
+         */
         public static Config defaults() {
-            return new Config(1, 16, 3, true, CrashModel.LINE, 256 * 1024, ImageFiles.defaultScratch());
+            return new Config(1, CrashPoints.boundariesAnd(16), 3, true, CrashModel.LINE, 256 * 1024, ImageFiles.defaultScratch());
         }
 
         /** This configuration with another seed. */
         public Config withSeed(long s) {
-            return new Config(s, randomPoints, seedsPerPoint, harshestImage, model, deviceSize, scratch);
+            return new Config(s, points, seedsPerPoint, harshestImage, model, deviceSize, scratch);
         }
 
-        /** This configuration with another number of random points. */
+        /** This configuration crashing at other ticks: {@link CrashPoints#exactly}, {@link CrashPoints#every}, ... */
+        public Config withPoints(CrashPoints p) {
+            return new Config(seed, p, seedsPerPoint, harshestImage, model, deviceSize, scratch);
+        }
+
+        /** This configuration crashing at every flush boundary and {@code n} random ticks besides. */
         public Config withRandomPoints(int n) {
-            return new Config(seed, n, seedsPerPoint, harshestImage, model, deviceSize, scratch);
+            return withPoints(CrashPoints.boundariesAnd(n));
         }
 
         /** This configuration with another number of seeds per point. */
         public Config withSeedsPerPoint(int k) {
-            return new Config(seed, randomPoints, k, harshestImage, model, deviceSize, scratch);
+            return new Config(seed, points, k, harshestImage, model, deviceSize, scratch);
         }
 
         /** This configuration with or without the harshest image. */
         public Config withHarshestImage(boolean h) {
-            return new Config(seed, randomPoints, seedsPerPoint, h, model, deviceSize, scratch);
+            return new Config(seed, points, seedsPerPoint, h, model, deviceSize, scratch);
         }
 
         /** This configuration with another crash model. */
         public Config withModel(CrashModel m) {
-            return new Config(seed, randomPoints, seedsPerPoint, harshestImage, m, deviceSize, scratch);
+            return new Config(seed, points, seedsPerPoint, harshestImage, m, deviceSize, scratch);
         }
 
         /** This configuration with another device size. */
         public Config withDeviceSize(int bytes) {
-            return new Config(seed, randomPoints, seedsPerPoint, harshestImage, model, bytes, scratch);
+            return new Config(seed, points, seedsPerPoint, harshestImage, model, bytes, scratch);
         }
 
         /** This configuration with another scratch directory. */
         public Config withScratch(Path dir) {
-            return new Config(seed, randomPoints, seedsPerPoint, harshestImage, model, deviceSize, dir);
+            return new Config(seed, points, seedsPerPoint, harshestImage, model, deviceSize, dir);
         }
     }
 
@@ -136,9 +226,29 @@ public final class Campaign {
         this.config = Objects.requireNonNull(config, "config");
     }
 
+    /**
+     * Told after each crash point is judged, so that a long campaign (every tick of a large
+     * workload) can show how far it is. Called on the thread that runs the campaign.
+     */
+    @FunctionalInterface
+    public interface Progress {
+        /**
+         * @param pointsDone    crash points judged so far
+         * @param points        crash points this campaign will judge
+         * @param imagesChecked crash images rebooted and judged so far
+         */
+        void crashed(int pointsDone, int points, int imagesChecked);
+    }
+
     /** Runs the workload, crashing it everywhere the configuration says, and reports. */
     public CampaignReport run(Workload workload) {
+        return run(workload, (done, points, images) -> { });
+    }
+
+    /** {@link #run(Workload)}, telling {@code progress} after each crash point. */
+    public CampaignReport run(Workload workload, Progress progress) {
         Objects.requireNonNull(workload, "workload");
+        Objects.requireNonNull(progress, "progress");
         long t0 = System.nanoTime();
         Path dir = ImageFiles.createDirectory(config.scratch());
         try {
@@ -150,7 +260,7 @@ public final class Campaign {
                         Duration.ofNanos(System.nanoTime() - t0), e.getMessage());
             }
             TreeSet<Integer> points = choosePoints(kinds);
-            Crasher crasher = new Crasher(dir, points, workload);
+            Crasher crasher = new Crasher(dir, points, workload, progress);
             Run run = runOnce(dir, workload, crasher);
             List<String> warnings = new ArrayList<>();
             if (crasher.ticks != kinds.size()) {
@@ -166,27 +276,49 @@ public final class Campaign {
         }
     }
 
-    /** Every flush boundary, and random ticks besides. */
+    /** The ticks to crash at, as {@link Config#points} says. */
     private TreeSet<Integer> choosePoints(List<TickKind> kinds) {
         TreeSet<Integer> points = new TreeSet<>();
+        if (config.points() instanceof CrashPoints.Every) {
+            for (int i = 0; i < kinds.size(); i++) {
+                points.add(i);
+            }
+            return points;
+        }
+        TreeSet<Integer> boundaries = new TreeSet<>();
         for (int i = 0; i < kinds.size(); i++) {
             if (kinds.get(i) == TickKind.ACK) {
-                points.add(i);
+                boundaries.add(i);
             } else if (kinds.get(i) == TickKind.FENCE && i > 0) {
-                points.add(i - 1); // everything written, nothing fenced yet: the most at stake
+                boundaries.add(i - 1); // everything written, nothing fenced yet: the most at stake
             }
         }
         List<Integer> others = new ArrayList<>();
         for (int i = 0; i < kinds.size(); i++) {
-            if (!points.contains(i)) {
+            if (!boundaries.contains(i)) {
                 others.add(i);
             }
         }
         SplittableRandom rnd = new SplittableRandom(config.seed());
-        for (int n = 0; n < config.randomPoints() && !others.isEmpty(); n++) {
-            points.add(others.remove(rnd.nextInt(others.size())));
+        switch (config.points()) {
+            case CrashPoints.BoundariesAnd(int random) -> {
+                points.addAll(boundaries);
+                pick(others, random, rnd, points);
+            }
+            case CrashPoints.Exactly(int count) -> {
+                pick(new ArrayList<>(boundaries), count, rnd, points);
+                pick(others, count - points.size(), rnd, points);
+            }
+            case CrashPoints.Every() -> throw new AssertionError("handled above");
         }
         return points;
+    }
+
+    /** Moves {@code k} random elements of {@code from} (all, if it has fewer) into {@code into}. */
+    private static void pick(List<Integer> from, int k, SplittableRandom rnd, TreeSet<Integer> into) {
+        for (int n = 0; n < k && !from.isEmpty(); n++) {
+            into.add(from.remove(rnd.nextInt(from.size())));
+        }
     }
 
     private interface TickHandler {
@@ -264,6 +396,7 @@ public final class Campaign {
         final Path dir;
         final TreeSet<Integer> points;
         final Workload workload;
+        final Progress progress;
         final SplittableRandom seeds;
         final List<CampaignReport.Loss> losses = new ArrayList<>();
         final TreeMap<Long, Long> lost = new TreeMap<>(); // start -> end, merged
@@ -274,10 +407,11 @@ public final class Campaign {
         long lostBytes;
         long torn;
 
-        Crasher(Path dir, TreeSet<Integer> points, Workload workload) {
+        Crasher(Path dir, TreeSet<Integer> points, Workload workload, Progress progress) {
             this.dir = dir;
             this.points = points;
             this.workload = workload;
+            this.progress = progress;
             this.seeds = new SplittableRandom(config.seed() ^ 0x5DEECE66DL);
         }
 
@@ -295,6 +429,7 @@ public final class Campaign {
             if (config.harshestImage()) {
                 judge(index, tick, "harshest", media.persistentImage(), ledger);
             }
+            progress.crashed(pointsHit, points.size(), images);
         }
 
         private void judge(int index, Ledger.Tick tick, String label, byte[] image, Ledger ledger) {

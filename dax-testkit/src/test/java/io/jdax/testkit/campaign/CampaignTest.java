@@ -246,6 +246,118 @@ class CampaignTest {
     }
 
     @Test
+    void exactlyNPointsCrashesAtNTicksOrAtEveryTickOfASmallerWorkload() {
+        for (int n : new int[] {1, 5, 40}) {
+            Campaign c = new Campaign(DeviceFactory.pmem(), Campaign.Config.defaults().withScratch(scratch)
+                    .withSeedsPerPoint(1).withPoints(Campaign.CrashPoints.exactly(n)));
+            CampaignReport r = c.run(Workloads.sequentialAppend());
+            assertTrue(r.passed(), r.describe());
+            assertTrue(r.ticks() > 40, r.describe());
+            assertEquals(n, r.crashPoints(), r.describe());
+            assertEquals(2 * n, r.imagesChecked(), "one seeded image and the harshest per point");
+        }
+        CampaignReport all = new Campaign(DeviceFactory.pmem(), Campaign.Config.defaults().withScratch(scratch)
+                .withPoints(Campaign.CrashPoints.exactly(1_000_000))).run(ONE_WRITE);
+        assertEquals(all.ticks(), all.crashPoints(), "a workload with fewer ticks is crashed at each");
+    }
+
+    /** Declares zeros over the image's zeros (nothing to issue) and acknowledges every third: 10 + 4 ticks. */
+    private static final Workload FOURTEEN_TICKS = new Workload() {
+        @Override
+        public String name() {
+            return "fourteen-ticks";
+        }
+
+        @Override
+        public void run(DaxDevice device, Ledger ledger) {
+            for (int i = 0; i < 10; i++) {
+                ledger.willWrite(i * 100L, new byte[100]);
+                if (i % 3 == 2 || i == 9) {
+                    ledger.acknowledge();
+                }
+            }
+        }
+    };
+
+    @Test
+    void everyTickCrashesAtEachTickOnceAndSaysHowFarItIs() {
+        List<Integer> done = new java.util.ArrayList<>();
+        Campaign c = new Campaign(DeviceFactory.pmem(), Campaign.Config.defaults().withScratch(scratch)
+                .withPoints(Campaign.CrashPoints.every()));
+        CampaignReport r = c.run(FOURTEEN_TICKS, (pointsDone, points, images) -> {
+            assertEquals(14, points);
+            assertEquals(4 * pointsDone, images, "3 seeded images and the harshest per point");
+            done.add(pointsDone);
+        });
+        assertTrue(r.passed(), r.describe());
+        assertEquals(14, r.ticks());
+        assertEquals(14, r.crashPoints());
+        assertEquals(java.util.stream.IntStream.rangeClosed(1, 14).boxed().toList(), done);
+
+        CampaignReport append = new Campaign(DeviceFactory.pmem(), Campaign.Config.defaults().withScratch(scratch)
+                .withSeedsPerPoint(0).withPoints(Campaign.CrashPoints.every())).run(Workloads.sequentialAppend());
+        assertTrue(append.passed(), append.describe());
+        assertEquals(append.ticks(), append.crashPoints(), append.describe());
+        assertEquals(append.ticks(), append.imagesChecked(), "the harshest image alone");
+    }
+
+    /**
+     * Appends 24 records, each flushed then acknowledged, except the 13th: acknowledged before its
+     * flush, so the one tick between its acknowledgement and its fence loses it. On a CPU_CACHE
+     * device its copy is the only write-back, so no other tick shows the loss.
+     */
+    private static final Workload ACKS_ONE_RECORD_EARLY = new Workload() {
+        @Override
+        public String name() {
+            return "acks-one-record-early";
+        }
+
+        @Override
+        public void run(DaxDevice device, Ledger ledger) {
+            for (int i = 0; i < 24; i++) {
+                byte[] data = new byte[256];
+                Arrays.fill(data, (byte) (i + 1));
+                ledger.willWrite(i * 256L, data);
+                DeviceIo.write(device, i * 256L, data);
+                if (i == 12) {
+                    ledger.acknowledge(); // the bug: before the flush
+                    device.flush();
+                } else {
+                    device.flush();
+                    ledger.acknowledge();
+                }
+            }
+        }
+    };
+
+    @Test
+    void everyTickCatchesALossVisibleAtOneTickWhereOneRandomPointUsuallyDoesNot() {
+        Campaign.Config c = Campaign.Config.defaults().withScratch(scratch).withSeedsPerPoint(1);
+        DeviceFactory cpuCache = DeviceFactory.spec("pmem:{image}?mode=emulated");
+        java.util.Set<Integer> lossTicks = new java.util.TreeSet<>();
+        for (long seed = 1; seed <= 3; seed++) {
+            CampaignReport r = new Campaign(cpuCache, c.withSeed(seed).withPoints(Campaign.CrashPoints.every()))
+                    .run(ACKS_ONE_RECORD_EARLY);
+            printExpectedLoss(r);
+            assertFalse(r.passed(), "caught with seed " + seed);
+            assertEquals(List.of(new Ledger.LostRange(12 * 256, 256)), r.lostRanges(), "exactly the early record");
+            r.losses().forEach(l -> lossTicks.add(l.tick()));
+            assertTrue(r.losses().stream().allMatch(l -> l.at().contains("acknowledgement #13")), r.describe());
+        }
+        assertEquals(1, lossTicks.size(), "one tick shows the loss, the same every time: " + lossTicks);
+
+        int caught = 0;
+        for (long seed = 1; seed <= 20; seed++) {
+            CampaignReport one = new Campaign(cpuCache, c.withSeed(seed).withPoints(Campaign.CrashPoints.exactly(1)))
+                    .run(ACKS_ONE_RECORD_EARLY);
+            assertEquals(1, one.crashPoints());
+            caught += one.passed() ? 0 : 1;
+        }
+        System.out.println("acks-one-record-early: 1 random point caught the loss with " + caught + " of 20 seeds");
+        assertTrue(caught <= 3, caught + " of 20 seeds");
+    }
+
+    @Test
     void badConfigurationsAndTemplatesFailClearly() {
         assertEquals(Errno.EINVAL, assertThrows(DaxException.class, () -> DeviceFactory.spec("pmem:/x")).errno());
         assertEquals(Errno.EINVAL, assertThrows(DaxException.class,
@@ -253,5 +365,7 @@ class CampaignTest {
         assertEquals(Errno.EINVAL, assertThrows(DaxException.class,
                 () -> Campaign.Config.defaults().withSeedsPerPoint(0).withHarshestImage(false)).errno());
         assertEquals(Errno.EINVAL, assertThrows(DaxException.class, () -> Workloads.randomOverwrite(0, 1, 1, 1)).errno());
+        assertEquals(Errno.EINVAL, assertThrows(DaxException.class, () -> Campaign.CrashPoints.exactly(0)).errno());
+        assertEquals(Errno.EINVAL, assertThrows(DaxException.class, () -> Campaign.CrashPoints.boundariesAnd(-1)).errno());
     }
 }
