@@ -139,6 +139,62 @@ class CrashtestCommandTest {
         assertTrue(Cli.run(args(tmp, "--workloads", "nope")).err().contains("sequential-append"), "lists the known ones");
     }
 
+    private static String[] pointsArgs(Path scratch, String... more) {
+        return Stream.concat(Stream.of("crashtest", "--time", "0", "--seeds-per-point", "1", "--scratch",
+                scratch.toString()), Stream.of(more)).toArray(String[]::new);
+    }
+
+    @Test
+    void pointsNCrashesEachCampaignAtExactlyNTicks(@TempDir Path tmp) {
+        Cli r = Cli.run(pointsArgs(tmp, "--points", "5", "--workloads",
+                "sequential-append,daxfs-delete,test-plugin-append", "--json"));
+        assertEquals(0, r.code(), r.toString());
+        assertEquals("5 ticks", ((Map<?, ?>) MiniJson.parse(r.out())).get("crash_points_per_campaign"));
+        for (String name : List.of("sequential-append", "daxfs-delete", "test-plugin-append")) {
+            Map<?, ?> w = workload(r, name);
+            assertEquals(5.0, w.get("crash_points"), w.toString());
+            assertEquals(10.0, w.get("images_checked"), "one seeded image and the harshest per point: " + w);
+            assertTrue((Double) w.get("ticks") > 5, w.toString());
+            assertTrue(r.err().contains("round 1 (seed 1) " + name), r.err());
+        }
+        assertTrue(r.err().lines().filter(l -> l.contains("crashtest: round 1")).allMatch(l -> l.contains(" 5 crash points")),
+                r.err());
+    }
+
+    @Test
+    void pointsAllCrashesAtEveryTick(@TempDir Path tmp) {
+        Cli r = Cli.run(pointsArgs(tmp, "--points", "all", "--workloads", "sequential-append,daxfs-fallocate", "--json"));
+        assertEquals(0, r.code(), r.toString());
+        assertEquals("every tick", ((Map<?, ?>) MiniJson.parse(r.out())).get("crash_points_per_campaign"));
+        assertEquals(150.0, workload(r, "sequential-append").get("ticks"), "48 records, 12 flushes: " + r.out());
+        for (String name : List.of("sequential-append", "daxfs-fallocate")) {
+            Map<?, ?> w = workload(r, name);
+            assertEquals(w.get("ticks"), w.get("crash_points"), w.toString());
+            assertEquals((Double) w.get("ticks") * 2, (Double) w.get("images_checked"), w.toString());
+        }
+
+        Cli table = Cli.run(pointsArgs(tmp, "--points", "all", "--workloads", "sequential-append"));
+        assertTrue(table.out().contains("crash points: every tick"), table.out());
+        assertTrue(table.out().lines().anyMatch(l -> l.matches("sequential-append +1 +150 +150 +300 .*PASSED")),
+                "ticks and crash points side by side: " + table.out());
+    }
+
+    @Test
+    void badPointsAreUsageErrorsOnOneLineNamingTheOption(@TempDir Path tmp) {
+        for (String bad : List.of("0", "-3", "x", "1.5", "")) {
+            Cli r = Cli.run(pointsArgs(tmp, "--points", bad));
+            assertEquals(Jdax.EXIT_USAGE, r.code(), bad + ": " + r);
+            assertEquals(1, r.errLines().size(), r.toString());
+            assertTrue(r.err().contains("--points"), r.err());
+        }
+        Cli both = Cli.run(args(tmp, "--points", "5"));
+        assertEquals(Jdax.EXIT_USAGE, both.code(), both.toString());
+        assertEquals(1, both.errLines().size(), both.toString());
+        assertTrue(both.err().contains("--points and --random-points"), both.err());
+        Cli help = Cli.run("crashtest", "--help");
+        assertTrue(help.out().contains("--points") && help.out().contains("every tick"), help.out());
+    }
+
     @ParameterizedTest(name = "SIG{0}")
     @ValueSource(strings = {"TERM", "INT"})
     void aSignalRemovesEveryImageDirectory(String signal, @TempDir Path tmp) throws Exception {
