@@ -27,8 +27,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class CrashCampaignTest {
     /** Seeds per workload: 2 by default, more with {@code -Ddaxfs.campaign.seeds=N}. */
     static final int SEEDS = Integer.getInteger("daxfs.campaign.seeds", 2);
-    /** Random crash points per campaign besides the flush boundaries ({@code -Ddaxfs.campaign.points=N}). */
-    static final int POINTS = Integer.getInteger("daxfs.campaign.points", 12);
+    /**
+     * Random crash points per campaign besides the flush boundaries: 12 by default, more with
+     * {@code -Ddaxfs.campaign.points=N}; every tick with {@code -Ddaxfs.campaign.points=all}.
+     */
+    static final Campaign.CrashPoints POINTS = "all".equals(System.getProperty("daxfs.campaign.points"))
+            ? Campaign.CrashPoints.every()
+            : Campaign.CrashPoints.boundariesAnd(Integer.getInteger("daxfs.campaign.points", 12));
 
     @TempDir
     Path scratch;
@@ -58,7 +63,7 @@ class CrashCampaignTest {
     void everyCrashImageMountsCleanWithWhatWasPromised(String label, FsCrashWorkload w, long seed) {
         // odd seeds: whole lines survive or not; even seeds: each 8-byte word on its own (all x86 promises);
         // the device is the 1 MiB the workload asks for (minDeviceSize)
-        Campaign.Config c = Campaign.Config.defaults().withScratch(scratch).withSeed(seed).withRandomPoints(POINTS)
+        Campaign.Config c = Campaign.Config.defaults().withScratch(scratch).withSeed(seed).withPoints(POINTS)
                 .withSeedsPerPoint(2).withModel(seed % 2 == 1 ? CrashModel.LINE : CrashModel.WORD8);
         CampaignReport r = new Campaign(DeviceFactory.spec("pmem:{image}?mode=emulated"), c).run(w);
         System.out.print(r.describe());
