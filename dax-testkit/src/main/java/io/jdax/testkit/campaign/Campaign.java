@@ -233,6 +233,8 @@ public final class Campaign {
     @FunctionalInterface
     public interface Progress {
         /**
+         * One more crash point judged, with every image of it.
+         *
          * @param pointsDone    crash points judged so far
          * @param points        crash points this campaign will judge
          * @param imagesChecked crash images rebooted and judged so far
