@@ -36,7 +36,7 @@ import java.util.stream.Collectors;
             "Arch, is crashed at every flush boundary and at random points (or as --points says), and every crash",
             "image is rebooted through the driver and judged: acknowledged bytes must all be there. A crash point",
             "is a tick: a write the workload declares, an acknowledgement, or a copy, write-back or fence the driver",
-            "makes (each built-in workload has 89 to 249 with seed 1). Workloads: the pmem driver",
+            "makes (each built-in workload has 89 to 249 ticks with seed 1). Workloads: the pmem driver",
             "(sequential-append, random-overwrite), fs-dax (fs-file-writes, fs-direct-mapped-stores), daxfs",
             "(daxfs-create-write-fsync, -append-fsync, -rename-over, -truncate, -fallocate, -delete: every image must",
             "pass fsck, mount and hold the files promised), and any io.jdax.testkit.campaign.Workload a plugin on",
