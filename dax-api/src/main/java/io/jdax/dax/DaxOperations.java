@@ -17,7 +17,9 @@ import java.util.Optional;
  * checked: pages and byte ranges lie on the device, counts are at least one, and a copy's
  * {@code memory} and {@code offset} are exactly what this driver's {@code directAccess} answered
  * (plus an offset within the pages it reported). A driver checks nothing of that again and holds
- * no lock of its own for it. It may be called by many threads at once.
+ * no lock of its own for it. It may be called by many threads at once. (One call comes from
+ * outside the read side: a {@link Claim} still open when the device closes is closed after every
+ * caller left, just before {@link #release}.)
  * <p>
  * <b>What a driver must do.</b> Every copy, write-back and fence through the device's
  * {@link io.jdax.arch.Arch} (that is how the power-fail simulator observes it); no native code fed

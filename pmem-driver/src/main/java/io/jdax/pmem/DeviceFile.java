@@ -22,8 +22,8 @@ import java.util.Map;
  *       {@code fdatasync} and FIEMAP do) leaves it alone. The JDK's {@code FileChannel.tryLock}
  *       would not do: its {@code fcntl} locks belong to the process, so a second channel's lock in
  *       the same JVM is refused only by the JDK's own table, and closing any channel of the file
- *       silently drops them all for the kernel, letting another JVM in. Advisory, like every
- *       Linux file lock: it keeps out openers that claim too (jdax's), not a plain writer.</li>
+ *       silently drops them all for the kernel, letting another JVM in. Advisory: it keeps out
+ *       openers that claim too (jdax's), not a plain writer of the file.</li>
  * </ul>
  */
 final class DeviceFile {
@@ -95,9 +95,8 @@ final class DeviceFile {
     synchronized DaxOperations.Claim claim(String holder) {
         int rc = LibC.flock(fd, LibC.LOCK_EX | LibC.LOCK_NB);
         if (rc == -LibC.EWOULDBLOCK) {
-            throw new DaxException(Errno.EBUSY, name + " (" + identity + ") is claimed by another open of it, in "
-                    + "this process or another (a daxfs mounted in another JVM?): " + holder + " must wait until "
-                    + "it is given back");
+            throw new DaxException(Errno.EBUSY, "pmem " + name + " (" + identity + ") is claimed by another open "
+                    + "of it, in this process or another: " + holder + " must wait until that one gives it back");
         }
         if (rc < 0) {
             throw new DaxException(LibC.code(-rc), "cannot claim " + name + " for " + holder + ": flock failed: "
