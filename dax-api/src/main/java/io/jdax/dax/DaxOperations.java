@@ -119,9 +119,9 @@ public interface DaxOperations {
     /**
      * What memory the device is, for those that must not use it twice at once (a filesystem
      * mounts it once, the kernel's one super block per block device): two opens of the same
-     * memory, through any name, report equal strings; other memory, a different one. Read once,
-     * when the device is made, from what the driver opened (not a name looked up again, which a
-     * rename could change meanwhile). The pmem driver's: {@code inode MAJOR:MINOR INO} for a file
+     * memory, through any name, report equal strings; other memory, a different one. Asked for
+     * once, when the device is made; best read from what the driver opened, not from a name
+     * looked up again, which a rename could change meanwhile. The pmem driver's: {@code inode MAJOR:MINOR INO} for a file
      * ({@code st_dev}, {@code st_ino}), {@code chr MAJOR:MINOR} for a character device such as
      * device DAX ({@code st_rdev}). Empty by default: memory that only this open reaches (brd),
      * which is then told apart by its {@link DaxDevice} object.
