@@ -35,8 +35,9 @@ import java.util.Set;
  * Opens a regular file as a device: creates it if asked (0600; an existing one only if it is the
  * caller's and nobody else may write it, unless {@code shared=true}), checks its size, gives it all its
  * blocks unless it is meant to be sparse ({@link FileSpace}, C8), and maps it with MAP_SYNC when
- * that can be made durable, else as a plain shared mapping (C7). Whatever fails leaves nothing
- * behind that this call created.
+ * that can be made durable, else as a plain shared mapping (C7). The file stays open for the
+ * device's life ({@link DeviceFile}: what it is, and its exclusive claim). Whatever fails leaves
+ * nothing behind that this call created.
  */
 final class PmemFile {
     private static final Set<PosixFilePermission> OWNER_ONLY = EnumSet.of(PosixFilePermission.OWNER_READ,
