@@ -18,7 +18,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  *   <li><b>Lifetime.</b> Every operation runs inside the device's read side; {@link #close()}
  *       refuses new ones (ENXIO), waits for those inside and for {@link #readLock() read locks},
  *       then {@link DaxOperations#release() releases} the memory once. Nothing touches memory
- *       after it is released, whatever threads do.</li>
+ *       after it is released, whatever threads do. A {@link #hold holder} (a mounted filesystem)
+ *       hears of the close first and loses its hold at the release.</li>
  *   <li><b>Checks.</b> Page and byte ranges, counts and iterator directions are checked here, with
  *       the same errno and wording for every driver, before the driver sees a call.</li>
  *   <li><b>The chunk loop.</b> {@link #copyFromIter}, {@link #copyToIter}, {@link #zero} and
@@ -97,6 +98,11 @@ public class DaxDevice implements AutoCloseable {
     private final DaxOperations.DeepFlush deepFlush;
     private final boolean ownCopyFromIter;
     private final boolean ownCopyToIter;
+    private final Optional<String> identity;
+    private final DaxOperations.ClaimExclusive claimExclusive;
+    private final Object holderLock = new Object();
+    private DaxHolder holder; // guarded by holderLock
+    private boolean closing; // guarded by holderLock: set by the first close, before its holder hears of it
 
     /**
      * Makes the device a driver opened.
@@ -129,6 +135,8 @@ public class DaxDevice implements AutoCloseable {
         this.zeroPages = ops.zeroPageRange().orElse(null);
         this.flushRange = ops.flushRange().orElse(null);
         this.deepFlush = ops.deepFlush().orElse(null);
+        this.identity = Objects.requireNonNull(ops.identity(), "the driver's identity");
+        this.claimExclusive = ops.claimExclusive().orElse(null);
     }
 
     // ---- what the device is
@@ -232,6 +240,20 @@ public class DaxDevice implements AutoCloseable {
         return ops.facts();
     }
 
+    /**
+     * What memory this device is, as its driver tells it ({@link DaxOperations#identity()}): equal
+     * for two opens of the same memory through any name. Empty for memory only this open reaches
+     * (brd): then the device object is its identity.
+     */
+    public final Optional<String> identity() {
+        return identity;
+    }
+
+    /** Whether the driver can claim the memory against other processes too ({@link DaxOperations#claimExclusive()}). */
+    public final boolean hasClaimExclusive() {
+        return claimExclusive != null;
+    }
+
     /** Whether readers fence on entry (the Arch has no process-wide barrier), for {@code jdax info}. */
     public final boolean readSideFenced() {
         return readSide.fenced();
@@ -256,8 +278,65 @@ public class DaxDevice implements AutoCloseable {
     }
 
     /**
-     * Closes the device: new operations fail with ENXIO; operations in flight and read locks are
-     * waited for; then the driver releases the memory, once. Closing again does nothing more.
+     * Holds the device for one user, e.g. a filesystem for as long as it is mounted
+     * ({@code fs_dax_get_by_bdev} with a holder): one holder at a time, and, where the driver has
+     * one, its {@link DaxOperations#claimExclusive() exclusive claim} keeps other opens of the
+     * same memory, in this process or another, from holding it meanwhile. When the device closes,
+     * the holder hears of it first ({@link DaxHolderOperations#notifyPreRemove}), and the hold
+     * ends once the device is released.
+     *
+     * @param holder who holds it, for messages, e.g. "daxfs mount"
+     * @param ops    what the device tells the holder
+     * @return the hold; close it to give the device back
+     * @throws DaxException EBUSY if it is held already (naming by whom), or the driver's claim
+     *                      fails (another open holds the memory); ENXIO once close has begun
+     */
+    public final DaxHolder hold(String holder, DaxHolderOperations ops) {
+        Objects.requireNonNull(holder, "holder");
+        Objects.requireNonNull(ops, "ops");
+        ReadSide.Reader r = readSide.enter(this);
+        try {
+            synchronized (holderLock) {
+                if (closing) {
+                    throw closed();
+                }
+                if (this.holder != null) {
+                    throw new DaxException(Errno.EBUSY, "device " + name() + " is held already, by "
+                            + this.holder.holder());
+                }
+                DaxOperations.Claim claim = claimExclusive == null ? null
+                        : Objects.requireNonNull(claimExclusive.claimExclusive(holder), "the driver's claim");
+                this.holder = new DaxHolder(this, holder, ops, claim);
+                return this.holder;
+            }
+        } finally {
+            ReadSide.exit(r);
+        }
+    }
+
+    final boolean holds(DaxHolder h) {
+        synchronized (holderLock) {
+            return holder == h;
+        }
+    }
+
+    /** Ends {@code h}'s hold if it is the current one ({@code fs_put_dax}). */
+    final void unhold(DaxHolder h) {
+        synchronized (holderLock) {
+            if (holder == h) {
+                holder = null;
+                if (h.claim != null) {
+                    h.claim.close(); // under the lock: release() cannot have run, the driver's file is open
+                }
+            }
+        }
+    }
+
+    /**
+     * Closes the device: its holder hears of it first ({@link DaxHolderOperations#notifyPreRemove},
+     * as {@code kill_dax} tells it), then new operations fail with ENXIO; operations in flight and
+     * read locks are waited for; then the hold ends and the driver releases the memory, once.
+     * Closing again does nothing more.
      *
      * @throws DaxException EBUSY if callers are still inside after the close timeout, or if the
      *                      calling thread holds a read lock (the device stays closed to new
@@ -265,9 +344,27 @@ public class DaxDevice implements AutoCloseable {
      */
     @Override
     public final void close() {
-        readSide.kill(this, info.closeTimeout());
-        if (released.compareAndSet(false, true)) {
-            ops.release();
+        DaxHolder h = null;
+        synchronized (holderLock) {
+            if (!closing) {
+                closing = true;
+                h = holder;
+            }
+        }
+        try {
+            if (h != null) {
+                h.ops.notifyPreRemove(this);
+            }
+        } finally {
+            readSide.kill(this, info.closeTimeout());
+            if (released.compareAndSet(false, true)) {
+                synchronized (holderLock) {
+                    if (holder != null) {
+                        unhold(holder); // nobody is inside: the claim goes before the driver's file does
+                    }
+                }
+                ops.release();
+            }
         }
     }
 

@@ -17,7 +17,9 @@ import java.util.Optional;
  * checked: pages and byte ranges lie on the device, counts are at least one, and a copy's
  * {@code memory} and {@code offset} are exactly what this driver's {@code directAccess} answered
  * (plus an offset within the pages it reported). A driver checks nothing of that again and holds
- * no lock of its own for it. It may be called by many threads at once.
+ * no lock of its own for it. It may be called by many threads at once. (One call comes from
+ * outside the read side: a {@link Claim} still open when the device closes is closed after every
+ * caller left, just before {@link #release}.)
  * <p>
  * <b>What a driver must do.</b> Every copy, write-back and fence through the device's
  * {@link io.jdax.arch.Arch} (that is how the power-fail simulator observes it); no native code fed
@@ -115,6 +117,34 @@ public interface DaxOperations {
     }
 
     /**
+     * What memory the device is, for those that must not use it twice at once (a filesystem
+     * mounts it once, the kernel's one super block per block device): two opens of the same
+     * memory, through any name, report equal strings; other memory, a different one. Asked for
+     * once, when the device is made; best read from what the driver opened, not from a name
+     * looked up again, which a rename could change meanwhile. The pmem driver's: {@code inode MAJOR:MINOR INO} for a file
+     * ({@code st_dev}, {@code st_ino}), {@code chr MAJOR:MINOR} for a character device such as
+     * device DAX ({@code st_rdev}). Empty by default: memory that only this open reaches (brd),
+     * which is then told apart by its {@link DaxDevice} object.
+     */
+    default Optional<String> identity() {
+        return Optional.empty();
+    }
+
+    /**
+     * An exclusive claim on the device's memory that other processes see (the kernel's exclusive
+     * open of a block device, {@code bd_prepare_to_claim}): {@link DaxDevice#hold} takes it, and a
+     * second claim of the same memory, in this process or another, fails with EBUSY until the
+     * first is closed or its device released. The pmem driver's is an advisory {@code flock(2)}
+     * on the descriptor it keeps open for the device's life (held by the open file, not by the
+     * process, so closing another descriptor of the same file does not drop it, as it would an
+     * {@code fcntl} lock such as {@code FileChannel.tryLock}'s). Empty by default: nothing
+     * outside this process is kept out.
+     */
+    default Optional<ClaimExclusive> claimExclusive() {
+        return Optional.empty();
+    }
+
+    /**
      * What the driver learnt from the platform about this device, in display order, for
      * {@code jdax info --device}: e.g. the nvdimm region, its persistence domain, where the
      * bad-block list comes from, what a deep flush does. Each value says the fact and its reason.
@@ -172,6 +202,27 @@ public interface DaxOperations {
          *                      fix), EIO when the platform's flush failed
          */
         void deepFlush();
+    }
+
+    /** The claim of {@link #claimExclusive()}. */
+    @FunctionalInterface
+    interface ClaimExclusive {
+        /**
+         * Claims the device's memory for {@code holder}.
+         *
+         * @return the claim, closed once: when its holder gives the device back, or when the
+         *         device closes (after every caller left, before {@link #release})
+         * @throws DaxException EBUSY when it is claimed already (saying by what, as far as the
+         *                      driver knows)
+         */
+        Claim claimExclusive(String holder);
+    }
+
+    /** A claim taken by {@link ClaimExclusive}; closing it lets the next claim succeed. */
+    @FunctionalInterface
+    interface Claim extends AutoCloseable {
+        @Override
+        void close();
     }
 
     /** Makes a byte range durable. */

@@ -2,6 +2,7 @@ package io.jdax.daxfs;
 
 import io.jdax.dax.DaxDevice;
 import io.jdax.dax.DaxException;
+import io.jdax.dax.DaxHolder;
 import io.jdax.dax.Errno;
 import io.jdax.daxfs.fault.Fault;
 import io.jdax.daxfs.fault.FaultInjection;
@@ -20,6 +21,7 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Consumer;
@@ -68,6 +70,8 @@ public final class DaxFs implements AutoCloseable {
     public static final long MAX_FILE_SIZE = BlockMap.MAX_BLOCKS * BLOCK_SIZE;
 
     private final DaxDevice device;
+    /** The mount's hold on the device ({@link MountTable}), given back at unmount. */
+    private final DaxHolder hold;
     private final MetaIo io;
     final Geometry g;
     private final Journal journal;
@@ -93,14 +97,25 @@ public final class DaxFs implements AutoCloseable {
      */
     volatile int txLimit;
     private volatile boolean mounted = true;
-    private volatile RuntimeException shutdown;
+    /** Why the filesystem takes no more calls (the first reason wins), null while it works. */
+    private final AtomicReference<Shutdown> shutdown = new AtomicReference<>();
     /** Ends an {@link Active} call: one object for all of them, none made per call. */
     private final Active release = () -> umount.readLock().unlock();
     /** What the files see of this filesystem: an object of its own, as implementing it would make its methods public. */
     private final FileHost host = new Host();
 
-    private DaxFs(DaxDevice device, MetaIo io, Scan scan) {
+    /**
+     * A shut-down filesystem.
+     *
+     * @param why   completes "the daxfs on DEVICE shut down ..."
+     * @param cause what failed, or null
+     */
+    private record Shutdown(String why, RuntimeException cause) {
+    }
+
+    private DaxFs(DaxDevice device, DaxHolder hold, MetaIo io, Scan scan) {
         this.device = device;
+        this.hold = hold;
         this.io = io;
         this.g = scan.g;
         this.txLimit = g.txCapacity();
@@ -139,7 +154,7 @@ public final class DaxFs implements AutoCloseable {
     public static void format(DaxDevice device, FormatOptions options) {
         Objects.requireNonNull(device, "device");
         Objects.requireNonNull(options, "options");
-        MountTable.claim(device, "unmount it before formatting");
+        DaxHolder hold = MountTable.claim(device, "daxfs format", "unmount it before formatting");
         try {
             Geometry g = Geometry.compute(device.nrPages(), options, UUID.randomUUID(), now());
             MetaIo io = new MetaIo(device);
@@ -158,7 +173,7 @@ public final class DaxFs implements AutoCloseable {
             io.fence();
             ShutdownState.atFormat(io, g);
         } finally {
-            MountTable.release(device);
+            MountTable.release(hold);
         }
     }
 
@@ -167,6 +182,13 @@ public final class DaxFs implements AutoCloseable {
      * journal's last transaction, and finishes what a crash interrupted (deletes, truncates).
      * When the device's unsafe shutdown count changed since the last clean unmount, a full
      * {@link Fsck#check} runs first ({@link #notices()} says so).
+     * <p>
+     * A device is mounted once: not twice through one device object, nor through two opens of the
+     * same memory (a symbolic or hard link to the same image: the device's
+     * {@link DaxDevice#identity() identity}), nor, where the driver can claim the memory against
+     * other processes (pmem's flock), in two JVMs. Closing the device without unmount shuts the
+     * filesystem down: later calls on it and its files fail with EIO saying so (as after a crash,
+     * what was acknowledged is on the media), and a new open of the device may mount.
      *
      * @throws DaxException EBUSY if the device is already mounted; EINVAL "not a daxfs
      *                      filesystem"; EUCLEAN naming the damaged structure (run {@link Fsck}),
@@ -175,7 +197,15 @@ public final class DaxFs implements AutoCloseable {
      */
     public static DaxFs mount(DaxDevice device) {
         Objects.requireNonNull(device, "device");
-        MountTable.claim(device, "a device can be mounted once");
+        AtomicReference<DaxFs> mounting = new AtomicReference<>();
+        // Closing the device under a mount shuts the filesystem down (the kernel's holder notification)
+        DaxHolder hold = MountTable.claim(device, "daxfs mount", "a device can be mounted once", d -> {
+            DaxFs fs = mounting.get();
+            if (fs != null) {
+                fs.shutDown("because its device was closed without unmount (what was acknowledged is on the media: "
+                        + "open the device again and mount it)", null);
+            }
+        });
         try {
             MetaIo io = new MetaIo(device);
             List<String> said = new ArrayList<>();
@@ -183,7 +213,8 @@ public final class DaxFs implements AutoCloseable {
             long record = Geometry.problem(sb, device.nrPages()) == null
                     ? ShutdownState.beforeMount(io, Geometry.decode(sb), said) : -1;
             Scan scan = Scan.run(io, true, true);
-            DaxFs fs = new DaxFs(device, io, scan);
+            DaxFs fs = new DaxFs(device, hold, io, scan);
+            mounting.set(fs);
             fs.notices.addAll(said);
             fs.recover();
             if (record >= 0) {
@@ -191,7 +222,7 @@ public final class DaxFs implements AutoCloseable {
             }
             return fs;
         } catch (RuntimeException e) {
-            MountTable.release(device);
+            MountTable.release(hold);
             throw e;
         }
     }
@@ -231,7 +262,7 @@ public final class DaxFs implements AutoCloseable {
                 return;
             }
             try {
-                if (shutdown == null) {
+                if (shutdown.get() == null) {
                     syncTimes();
                     io.fence(); // the last checkpoint too: at rest, the journal is redundant
                     try {
@@ -242,7 +273,7 @@ public final class DaxFs implements AutoCloseable {
                 }
             } finally {
                 mounted = false;
-                MountTable.release(device);
+                MountTable.release(hold);
             }
         } finally {
             umount.writeLock().unlock();
@@ -498,13 +529,27 @@ public final class DaxFs implements AutoCloseable {
             umount.readLock().unlock();
             throw new DaxException(Errno.EBADF, "the daxfs on " + device.name() + " is unmounted");
         }
-        RuntimeException dead = shutdown;
+        Shutdown dead = shutdown.get();
         if (dead != null) {
             umount.readLock().unlock();
-            throw new DaxException(Errno.EIO, "the daxfs on " + device.name() + " shut down after a failed metadata"
-                    + " write (" + dead.getMessage() + "): unmount it and run fsck", dead);
+            throw shutDownError(dead);
         }
         return release;
+    }
+
+    /** Takes no more calls, for the first reason given. */
+    private void shutDown(String why, RuntimeException cause) {
+        shutdown.compareAndSet(null, new Shutdown(why, cause));
+    }
+
+    /** After a change that memory and media no longer agree on. */
+    private void shutDown(RuntimeException failedWrite) {
+        shutDown("after a failed metadata write (" + failedWrite.getMessage() + "): unmount it and run fsck",
+                failedWrite);
+    }
+
+    private DaxException shutDownError(Shutdown dead) {
+        return new DaxException(Errno.EIO, "the daxfs on " + device.name() + " shut down " + dead.why(), dead.cause());
     }
 
     /** The device's flush: everything written before it is durable. */
@@ -523,15 +568,15 @@ public final class DaxFs implements AutoCloseable {
         Tx tx = new Tx();
         tx.promised = promised;
         try {
-            RuntimeException dead = shutdown;
+            Shutdown dead = shutdown.get();
             if (dead != null) {
-                throw new DaxException(Errno.EIO, "the daxfs on " + device.name() + " shut down: " + dead.getMessage(), dead);
+                throw shutDownError(dead);
             }
             try {
                 body.accept(tx);
             } catch (RuntimeException e) {
                 if (!tx.dirty.isEmpty() || !tx.freed.isEmpty()) {
-                    shutdown = e;
+                    shutDown(e);
                 }
                 throw e;
             }
@@ -585,7 +630,7 @@ public final class DaxFs implements AutoCloseable {
         try {
             journal.commit(images);
         } catch (RuntimeException e) {
-            shutdown = e;
+            shutDown(e);
             throw e;
         }
         tx.dirty.clear();

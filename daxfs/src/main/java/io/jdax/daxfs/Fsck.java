@@ -2,6 +2,7 @@ package io.jdax.daxfs;
 
 import io.jdax.dax.DaxDevice;
 import io.jdax.dax.DaxException;
+import io.jdax.dax.DaxHolder;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -49,7 +50,7 @@ public final class Fsck {
     /** {@link #check} or {@link #repair}. */
     public static FsckReport run(DaxDevice device, boolean repair) {
         Objects.requireNonNull(device, "device");
-        MountTable.claim(device, "unmount it before running fsck");
+        DaxHolder hold = MountTable.claim(device, "daxfs fsck", "unmount it before running fsck");
         try {
             MetaIo io = new MetaIo(device);
             Scan s = Scan.run(io, false, repair);
@@ -66,7 +67,7 @@ public final class Fsck {
             }
             return new FsckReport(device.name(), s.p.errors, s.p.pending, s.p.leakedBlocks, s.p.leaks, repairs, remaining);
         } finally {
-            MountTable.release(device);
+            MountTable.release(hold);
         }
     }
 }

@@ -110,9 +110,9 @@ final class DevDax {
                 .orElseGet(() -> new BadBlockSource.None(region.get().name() + " shows no badblocks"));
         List<BadBlocks.Range> initial = PmemFile.readBadBlocks(name, badBlocks, info.size());
 
-        int fd;
+        DeviceFile opened;
         try {
-            fd = LibC.open(real, LibC.O_RDWR | LibC.O_CLOEXEC);
+            opened = DeviceFile.open(real);
         } catch (DaxException e) {
             if (e.errno() == Errno.EACCES) {
                 throw new DaxException(Errno.EACCES, e.getMessage() + ": this user needs read and write access to "
@@ -122,16 +122,16 @@ final class DevDax {
         }
         Arena arena = Arena.ofShared();
         try {
-            MemorySegment memory = LibC.mmapShared(fd, info.size(), info.align(), arena, "device DAX " + name);
-            Mapping m = new Mapping(name, memory, arena, persistence, reason, info.align(), badBlocks, initial, null)
+            MemorySegment memory = LibC.mmapShared(opened.fd(), info.size(), info.align(), arena, "device DAX " + name);
+            Mapping m = new Mapping(name, memory, arena, persistence, reason, info.align(), badBlocks, initial, null,
+                    opened, opened.identity())
                     .withPlatform(region, notPmem != null ? notPmem : "device DAX in nvdimm " + region.orElseThrow().name()
                             + " (" + region.get().dir() + ")");
             return eadr.apply(m, region, "device DAX " + name + ": no page cache, no system call", arch.name());
         } catch (RuntimeException | Error e) {
             arena.close();
+            opened.close();
             throw e;
-        } finally {
-            LibC.close(fd); // the mapping keeps the device open
         }
     }
 

@@ -22,6 +22,7 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 /**
  * The few Linux system calls the JDK does not offer, through FFM: {@code open}/{@code close},
+ * {@code flock} (the JDK's file locks are {@code fcntl}'s, per process: see {@link DeviceFile}),
  * {@code mmap}/{@code munmap} of a character device (FileChannel cannot map one), the
  * {@code FS_IOC_FIEMAP} ioctl, and {@code fallocate}/{@code lseek(SEEK_HOLE)} to give a file its
  * space before it is mapped ({@link FileSpace}). Loaded for device DAX, a pmem block device, and
@@ -33,6 +34,12 @@ final class LibC {
     static final int O_CLOEXEC = 0x80000;
 
     static final int EINTR = 4;
+    static final int EWOULDBLOCK = 11;
+
+    /** {@code flock} operations: exclusive, without waiting; and unlock. */
+    static final int LOCK_EX = 2;
+    static final int LOCK_NB = 4;
+    static final int LOCK_UN = 8;
 
     /** {@code lseek} to the first hole at or after the offset (the end of the file counts as one). */
     static final int SEEK_HOLE = 4;
@@ -67,6 +74,8 @@ final class LibC {
             FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
     private static final MethodHandle CLOSE = downcall("close",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+    private static final MethodHandle FLOCK = downcall("flock",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
     private static final MethodHandle MMAP = downcall("mmap",
             FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG));
     private static final MethodHandle MUNMAP = downcall("munmap",
@@ -143,6 +152,24 @@ final class LibC {
             int ignored = (int) CLOSE.invokeExact(a.allocate(CAPTURE), fd);
         } catch (Throwable ignored) {
             // the descriptor is gone either way
+        }
+    }
+
+    /** {@code flock(2)}: 0, or the negated errno (EWOULDBLOCK: another open file holds the lock). */
+    static int flock(int fd, int operation) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment state = a.allocate(CAPTURE);
+            while (true) {
+                int rc = (int) FLOCK.invokeExact(state, fd, operation);
+                if (rc == 0) {
+                    return 0;
+                }
+                if (errno(state) != EINTR) {
+                    return -errno(state);
+                }
+            }
+        } catch (Throwable t) {
+            throw new DaxException(Errno.EIO, "flock: " + t, t);
         }
     }
 

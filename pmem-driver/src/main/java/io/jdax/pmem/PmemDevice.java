@@ -51,6 +51,9 @@ import java.util.Optional;
  *       DAX) or {@code fdatasync}s the file (whose flush reaches the pmem driver's
  *       {@code nvdimm_flush} on fsdax); {@code facts} names the region, its persistence domain,
  *       the deep flush and the bad-block source.</li>
+ *   <li>{@code identity} is the mapped file's {@code st_dev}/{@code st_ino} or the device node's
+ *       {@code st_rdev}, read from the descriptor it keeps open; {@code claimExclusive} is a
+ *       {@code flock} on that descriptor ({@link DeviceFile}).</li>
  * </ul>
  * Every copy, write-back and fence goes through the device's {@link Arch}, so a simulated Arch
  * sees all of them.
@@ -131,7 +134,10 @@ public final class PmemDevice extends DaxDevice {
         private final MemorySegment memory;
         /** The mapping for the Arch: unscoped where possible (see the class comment). */
         private final MemorySegment target;
-        private final Arena arena;
+        /** Unmapped, and its file closed, at release. */
+        private final Mapping mapping;
+        private final Optional<String> identity;
+        private final Optional<ClaimExclusive> claimExclusive;
         private final long size;
         private final PersistenceMode persistence;
         private final BadBlockSource badBlockSource;
@@ -157,7 +163,9 @@ public final class PmemDevice extends DaxDevice {
             this.arch = arch;
             this.memory = m.memory();
             this.target = unscoped(m.memory());
-            this.arena = m.arena();
+            this.mapping = m;
+            this.identity = Optional.of(m.identity());
+            this.claimExclusive = Optional.ofNullable(m.opened()).map(f -> f::claim);
             this.size = m.memory().byteSize();
             this.persistence = m.persistence();
             this.badBlockSource = m.badBlocks();
@@ -350,6 +358,16 @@ public final class PmemDevice extends DaxDevice {
         }
 
         @Override
+        public Optional<String> identity() {
+            return identity;
+        }
+
+        @Override
+        public Optional<ClaimExclusive> claimExclusive() {
+            return claimExclusive;
+        }
+
+        @Override
         public UnsafeShutdownCount unsafeShutdownCount() {
             return region.map(r -> r.unsafeShutdownCount(sysfsRoot)).orElseGet(() -> new UnsafeShutdownCount.Unsupported(
                     (origin == null ? name : origin) + ": no nvdimm region, no DIMMs to count"));
@@ -371,7 +389,7 @@ public final class PmemDevice extends DaxDevice {
 
         @Override
         public void release() {
-            arena.close(); // unmaps: nothing is inside the read side any more
+            mapping.unmap(); // nothing is inside the read side any more
         }
 
         private void msyncDirty() {

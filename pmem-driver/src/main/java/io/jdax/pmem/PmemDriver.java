@@ -184,7 +184,7 @@ public final class PmemDriver implements DaxDriver {
                     : "MAP_SYNC mapping of " + path + " on a DAX filesystem, no system call";
             return eadr.apply(m, region, what, arch.name());
         } catch (RuntimeException | Error e) {
-            m.arena().close();
+            m.unmap();
             throw e;
         }
     }

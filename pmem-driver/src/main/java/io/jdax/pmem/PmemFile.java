@@ -35,8 +35,9 @@ import java.util.Set;
  * Opens a regular file as a device: creates it if asked (0600; an existing one only if it is the
  * caller's and nobody else may write it, unless {@code shared=true}), checks its size, gives it all its
  * blocks unless it is meant to be sparse ({@link FileSpace}, C8), and maps it with MAP_SYNC when
- * that can be made durable, else as a plain shared mapping (C7). Whatever fails leaves nothing
- * behind that this call created.
+ * that can be made durable, else as a plain shared mapping (C7). The file stays open for the
+ * device's life ({@link DeviceFile}: what it is, and its exclusive claim). Whatever fails leaves
+ * nothing behind that this call created.
  */
 final class PmemFile {
     private static final Set<PosixFilePermission> OWNER_ONLY = EnumSet.of(PosixFilePermission.OWNER_READ,
@@ -193,7 +194,24 @@ final class PmemFile {
             throw new DaxException(Errno.EINVAL, "pmem " + name + " is neither a regular file nor a device DAX "
                     + "character device (a pmem block device is used through a DAX filesystem mounted on it)");
         }
-        try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+        DeviceFile opened = openDescriptor(path);
+        try {
+            return mapOpened(spec, path, size, created, sparse, mode, arch, platform, opened);
+        } catch (RuntimeException | Error e) {
+            if (opened != null) {
+                opened.close();
+            }
+            throw e;
+        }
+    }
+
+    private static Mapping mapOpened(DeviceSpec spec, Path path, OptionalLong size, boolean created, boolean sparse,
+                                     RequestedMode mode, Arch arch, Platform platform, DeviceFile opened) {
+        String name = path.toString();
+        try (FileChannel ch = FileChannel.open(opened == null ? path : opened.path(), StandardOpenOption.READ,
+                StandardOpenOption.WRITE)) {
+            // opened by name: stat'ed right after, as near as the JDK lets us get to the open file
+            String identity = opened == null ? DeviceFile.identity(path) : opened.identity();
             long actual = ch.size();
             if (size.isPresent() && size.getAsLong() != actual) {
                 throw new DaxException(Errno.EINVAL, "pmem " + name + " is " + Sizes.format(actual) + " (" + actual
@@ -212,16 +230,16 @@ final class PmemFile {
             List<BadBlocks.Range> initial = readBadBlocks(name, badBlocks, actual);
             Arena arena = Arena.ofShared();
             try {
-                return mapWith(ch, path, actual, mode, arch, arena, badBlocks, initial, fsType(path));
+                return mapWith(ch, path, actual, mode, arch, arena, badBlocks, initial, fsType(path), opened,
+                        identity);
             } catch (RuntimeException | Error e) {
                 arena.close();
                 throw e;
             }
         } catch (AccessDeniedException e) {
-            throw new DaxException(Errno.EACCES, "cannot open pmem " + name + " for reading and writing: "
-                    + "permission denied", e);
+            throw cannotOpen(name, Errno.EACCES, e);
         } catch (NoSuchFileException e) {
-            throw new DaxException(Errno.ENOENT, "pmem " + name + " vanished while being opened", e);
+            throw cannotOpen(name, Errno.ENOENT, e);
         } catch (FileSystemException e) {
             throw new DaxException(Errno.EIO, "cannot open pmem " + name + ": " + e.getMessage(), e);
         } catch (IOException e) {
@@ -229,19 +247,48 @@ final class PmemFile {
         }
     }
 
+    /**
+     * The file's own descriptor, kept for the device's life ({@link DeviceFile}: its identity and
+     * exclusive claim), or null where it cannot be had: not Linux, or a JVM that refuses native
+     * access (then the file is opened by name, as sparse files may be, and claims nothing).
+     */
+    private static DeviceFile openDescriptor(Path path) {
+        try {
+            LibC.requireLinux("a pmem file's descriptor");
+            return DeviceFile.open(path);
+        } catch (LinkageError e) {
+            return null; // no native access: LibC cannot even load
+        } catch (DaxException e) {
+            if (e.errno() == Errno.EOPNOTSUPP) {
+                return null; // not Linux
+            }
+            throw e.errno() == Errno.EACCES || e.errno() == Errno.ENOENT ? cannotOpen(path.toString(), e.errno(), e)
+                    : new DaxException(e.errno(), "cannot open pmem " + path + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static DaxException cannotOpen(String name, Errno errno, Exception e) {
+        return errno == Errno.EACCES
+                ? new DaxException(Errno.EACCES, "cannot open pmem " + name + " for reading and writing: "
+                + "permission denied", e)
+                : new DaxException(Errno.ENOENT, "pmem " + name + " vanished while being opened", e);
+    }
+
     private static Mapping mapWith(FileChannel ch, Path path, long size, RequestedMode mode, Arch arch, Arena arena,
-                                   BadBlockSource badBlocks, List<BadBlocks.Range> initial, String fsType)
-            throws IOException {
+                                   BadBlockSource badBlocks, List<BadBlocks.Range> initial, String fsType,
+                                   DeviceFile opened, String identity) throws IOException {
         String name = path.toString();
         long align = DaxDevice.PAGE_SIZE;
         switch (mode) {
             case PAGE_CACHE -> {
                 return new Mapping(name, mapPlain(ch, size, arena), arena, PersistenceMode.PAGE_CACHE,
-                        "mode=page_cache asked for: " + MSYNC_NOTE, align, badBlocks, initial, path);
+                        "mode=page_cache asked for: " + MSYNC_NOTE, align, badBlocks, initial, path, opened,
+                        identity);
             }
             case VOLATILE -> {
                 return new Mapping(name, mapPlain(ch, size, arena), arena, PersistenceMode.VOLATILE,
-                        "mode=volatile asked for: no durability promise, flush() only fences", align, badBlocks, initial, path);
+                        "mode=volatile asked for: no durability promise, flush() only fences", align, badBlocks, initial,
+                        path, opened, identity);
             }
             case EMULATED -> {
                 if (!arch.hasCacheWriteback()) {
@@ -251,7 +298,7 @@ final class PmemFile {
                 return new Mapping(name, mapPlain(ch, size, arena), arena, PersistenceMode.CPU_CACHE,
                         "mode=emulated asked for: this " + fsType + " file is treated as persistent memory (like "
                         + "PMEM_IS_PMEM_FORCE=1): flush() writes back and fences, no msync; the data is only as "
-                        + "durable as the file's memory", align, badBlocks, initial, path);
+                        + "durable as the file's memory", align, badBlocks, initial, path, opened, identity);
             }
             default -> {
                 // Without clwb a MAP_SYNC mapping could never be made durable, and the JDK's force()
@@ -265,7 +312,7 @@ final class PmemFile {
                                 + "in use)");
                     }
                     return new Mapping(name, mapPlain(ch, size, arena), arena, PersistenceMode.PAGE_CACHE,
-                            why + ": " + MSYNC_NOTE, align, badBlocks, initial, path);
+                            why + ": " + MSYNC_NOTE, align, badBlocks, initial, path, opened, identity);
                 }
                 MemorySegment sync;
                 try {
@@ -278,11 +325,11 @@ final class PmemFile {
                                 + "which needs a filesystem mounted with -o dax on persistent memory: " + why, e);
                     }
                     return new Mapping(name, mapPlain(ch, size, arena), arena, PersistenceMode.PAGE_CACHE,
-                            why + ": " + MSYNC_NOTE, align, badBlocks, initial, path);
+                            why + ": " + MSYNC_NOTE, align, badBlocks, initial, path, opened, identity);
                 }
                 return new Mapping(name, sync, arena, PersistenceMode.CPU_CACHE, "MAP_SYNC mapping on the DAX "
                         + fsType + " filesystem: stores are durable once written back by " + arch.name()
-                        + " and fenced, no system call", align, badBlocks, initial, path);
+                        + " and fenced, no system call", align, badBlocks, initial, path, opened, identity);
             }
         }
     }
