@@ -121,6 +121,8 @@ final class InfoCommand implements Callable<Integer> {
         if (dev != null) {
             out.printf("%ndevice %s:%n", device);
             out.printf("  name         %s%n", dev.name());
+            out.printf("  identity     %s%n", dev.identity().map(i -> i + " (two opens of this memory, by any name,"
+                    + " share it: daxfs mounts it once)").orElse("none: memory only this open reaches"));
             out.printf("  size         %s (%d pages of %d bytes)%n", Sizes.format(dev.size()), dev.nrPages(),
                     dev.pageSize());
             out.printf("  alignment    %s%n", Sizes.format(dev.alignment()));

@@ -110,7 +110,7 @@ final class InfoJson {
         if (dev == null) {
             j.string(null);
         } else {
-            j.beginObject().field("spec", spec).field("name", dev.name()).field("size", dev.size())
+            j.beginObject().field("spec", spec).field("name", dev.name()).field("identity", dev.identity().orElse(null)).field("size", dev.size())
                     .field("pages", dev.nrPages()).field("page_size", dev.pageSize()).field("align", dev.alignment())
                     .field("persistence", dev.persistence().name()).field("persistence_reason", dev.persistenceReason())
                     .field("arch", dev.arch().name())

@@ -45,6 +45,7 @@ class InfoCommandTest {
         assertTrue(pmem.out().contains("operations   directAccess, flush, copyFromIter, copyToIter, zeroPageRange,"
                 + " recoveryWrite"), pmem.out());
         assertTrue(pmem.out().contains("read side    per-thread counters"), pmem.out());
+        assertTrue(pmem.out().contains("\n  identity     inode "), pmem.out());
     }
 
     /**
@@ -160,6 +161,8 @@ class InfoCommandTest {
         assertEquals(1048576.0, d.get("size"));
         assertEquals("fence+msync", d.get("flush"));
         assertTrue(((List<?>) d.get("operations")).containsAll(List.of("directAccess", "flush", "copyFromIter")));
+        assertTrue(d.get("identity").toString().startsWith("inode "), d.toString());
+        assertTrue(dev.out().contains("\"identity\""), dev.out());
         Map<?, ?> usc = (Map<?, ?>) d.get("unsafe_shutdowns");
         assertTrue(dev.out().contains("\"unsafe_shutdowns\""), dev.out());
         assertTrue(List.of("known", "unsupported", "unreadable").contains(usc.get("state")), usc.toString());
