@@ -5,6 +5,7 @@ import io.jdax.dax.DaxException;
 import io.jdax.dax.Errno;
 import io.jdax.testkit.DeviceIo;
 import io.jdax.testkit.sim.CrashModel;
+import io.jdax.testkit.sim.PmemcheckReport;
 import io.jdax.testkit.sim.SimulatedArch;
 import io.jdax.testkit.sim.SimulatedMedia;
 import io.jdax.testkit.sim.WritebackStats;
@@ -47,7 +48,7 @@ public final class Campaign {
         WRITE,
         /** Just after a declared acknowledgement. */
         ACK,
-        /** Just after a copy into the device. */
+        /** Just after a copy into the device, or the stores of a memset or memmove. */
         COPY,
         /** Just after a write-back of device memory. */
         WRITEBACK,
@@ -159,7 +160,8 @@ public final class Campaign {
             }
             return new CampaignReport(workload.name(), run.device, config.seed(), crasher.ticks, crasher.pointsHit,
                     crasher.images, crasher.lostBytes, crasher.lostUnion(), crasher.losses, crasher.torn,
-                    crasher.rebootFailures, run.stats, run.writes, run.acks, Duration.ofNanos(System.nanoTime() - t0),
+                    crasher.rebootFailures, run.stats, run.pmemcheck, run.writes, run.acks,
+                    Duration.ofNanos(System.nanoTime() - t0),
                     warnings, "");
         } finally {
             ImageFiles.deleteTree(dir);
@@ -193,7 +195,7 @@ public final class Campaign {
         void tick(Ledger.Tick tick, SimulatedMedia media, Ledger ledger);
     }
 
-    private record Run(String device, WritebackStats stats, long writes, long acks) {
+    private record Run(String device, WritebackStats stats, PmemcheckReport pmemcheck, long writes, long acks) {
     }
 
     /** The configured size, or more if the workload needs more. */
@@ -233,8 +235,9 @@ public final class Campaign {
                 media[0] = arch.track(device);
                 ledger[0] = new Ledger(new byte[size], t -> handler.tick(t, media[0], ledger[0]));
                 workload.run(device, ledger[0]);
+                // before the close: the dirty lines are read from the memory
                 return new Run(device.name() + " (" + device.persistence() + ")", media[0].stats(),
-                        ledger[0].writes(), ledger[0].acknowledgements());
+                        media[0].pmemcheck(), ledger[0].writes(), ledger[0].acknowledgements());
             }
         } finally {
             ImageFiles.deleteQuietly(image);
@@ -253,7 +256,7 @@ public final class Campaign {
 
     private static TickKind kindOf(SimulatedArch.Kind k) {
         return switch (k) {
-            case COPY_NOCACHE, COPY_FLUSHCACHE -> TickKind.COPY;
+            case COPY_NOCACHE, COPY_FLUSHCACHE, STORE -> TickKind.COPY;
             case WRITEBACK -> TickKind.WRITEBACK;
             case FENCE -> TickKind.FENCE;
         };

@@ -2,6 +2,7 @@ package io.jdax.testkit.sim;
 
 import io.jdax.arch.Arch;
 import io.jdax.arch.ArchProvider;
+import io.jdax.arch.MemoryFaultException;
 import io.jdax.arch.Ranges;
 import io.jdax.dax.DaxAccessMode;
 import io.jdax.dax.DaxDevice;
@@ -49,6 +50,13 @@ public final class SimulatedArch implements Arch {
     /** The provider name, for {@code -Djdax.arch=simulated}. */
     public static final String NAME = "simulated";
 
+    /**
+     * {@code jdax.sim.stacks=true}: simulators made without saying capture the caller's stack at
+     * each cached store and write-back into tracked memory, for the entries of
+     * {@link SimulatedMedia#pmemcheck()}. Off by default: a stack per call is slow.
+     */
+    public static final String STACKS_PROPERTY = "jdax.sim.stacks";
+
     /** The most memory one {@link SimulatedMedia} can track (it keeps a persistent copy on the heap). */
     public static final long MAX_TRACKED = 1L << 30;
 
@@ -58,6 +66,8 @@ public final class SimulatedArch implements Arch {
         COPY_NOCACHE,
         /** {@link #copyFlushcache} into tracked memory. */
         COPY_FLUSHCACHE,
+        /** The cached stores of {@link #memset} or {@link #memmove} into tracked memory. */
+        STORE,
         /** {@link #writeback} of tracked memory. */
         WRITEBACK,
         /** {@link #fence}. */
@@ -90,6 +100,7 @@ public final class SimulatedArch implements Arch {
     private final Map<Object, TreeMap<Long, SimulatedMedia.Region>> heapIndex = new IdentityHashMap<>();
     private final List<SimulatedMedia> media = new ArrayList<>();
     private final Listener listener;
+    private final boolean captureStacks;
     private volatile boolean tracking;
 
     /** A simulator with no listener. */
@@ -97,9 +108,22 @@ public final class SimulatedArch implements Arch {
         this(null);
     }
 
-    /** A simulator that reports every operation on tracked memory to {@code listener} (may be null). */
+    /**
+     * A simulator that reports every operation on tracked memory to {@code listener} (may be
+     * null), capturing stacks if {@link #STACKS_PROPERTY} says so.
+     */
     public SimulatedArch(Listener listener) {
+        this(listener, Boolean.getBoolean(STACKS_PROPERTY));
+    }
+
+    /**
+     * A simulator that reports every operation on tracked memory to {@code listener} (may be
+     * null) and, if {@code captureStacks}, keeps the caller's stack for each entry of
+     * {@link SimulatedMedia#pmemcheck()}.
+     */
+    public SimulatedArch(Listener listener, boolean captureStacks) {
         this.listener = listener;
+        this.captureStacks = captureStacks;
     }
 
     @Override
@@ -114,7 +138,9 @@ public final class SimulatedArch implements Arch {
         f.put("copyNocache", "non-temporal whole lines from native sources, cached otherwise");
         f.put("copyFlushcache", "non-temporal whole lines from native sources; cached + write-back for partial lines"
                 + " and heap sources");
+        f.put("memset/memmove", "cached stores, seen; then write-back and fence per the flags");
         f.put("writeback", "counted per line; redundant write-backs reported (C4)");
+        f.put("fence", "persists the write-backs and non-temporal stores of the calling thread only");
         f.put("crash", "seeded choice per unfenced line (LINE) or per 8-byte word (WORD8)");
         f.put("eADR", "media of PERSISTENT_CACHE devices: a fence makes every earlier store persistent");
         return f;
@@ -277,6 +303,15 @@ public final class SimulatedArch implements Arch {
         }
     }
 
+    /** {@link SimulatedMedia#pmemcheck()} over all tracked memory. */
+    public PmemcheckReport pmemcheck() {
+        PmemcheckReport sum = PmemcheckReport.NONE;
+        for (SimulatedMedia m : media()) {
+            sum = sum.plus(m.pmemcheck());
+        }
+        return sum;
+    }
+
     /** The figures of C4 summed over all tracked memory. */
     public WritebackStats stats() {
         WritebackStats sum = WritebackStats.NONE;
@@ -307,18 +342,70 @@ public final class SimulatedArch implements Arch {
         }
         // A mapped file is native memory: it streams like any native source.
         boolean nativeSource = src.isNative();
+        long thread = Thread.currentThread().threadId();
+        List<StackTraceElement> stack = kind == Kind.COPY_NOCACHE ? stack() : List.of();
         List<Event> events;
         synchronized (lock) {
             MemorySegment.copy(src, srcOffset, dst, dstOffset, bytes);
             events = apply(kind, dst, dstOffset, bytes, (m, off, len) -> {
                 if (kind == Kind.COPY_NOCACHE) {
-                    m.storeNocache(off, len, nativeSource);
+                    m.storeNocache(off, len, nativeSource, thread, stack);
                 } else {
-                    m.storeFlushcache(off, len, nativeSource);
+                    m.storeFlushcache(off, len, nativeSource, thread);
                 }
             });
         }
         fire(events);
+    }
+
+    /**
+     * Like the default: cached stores, then per {@code flags} a write-back of every line and a
+     * fence; the stores are seen, so a line they scratch stays at risk until it is written back.
+     */
+    @Override
+    public void memset(MemorySegment dst, long offset, long bytes, byte value, int flags) {
+        Ranges.checkWritable(dst, offset, bytes);
+        store(dst, offset, bytes, () -> {
+            try {
+                dst.asSlice(offset, bytes).fill(value);
+            } catch (InternalError e) {
+                throw MemoryFaultException.fromJdk(e, "memset of " + bytes + " bytes at " + dst + " + " + offset);
+            }
+        });
+        persistAfter(dst, offset, bytes, flags);
+    }
+
+    /** Like the default, with its stores seen: see {@link #memset}. */
+    @Override
+    public void memmove(MemorySegment dst, long dstOffset, MemorySegment src, long srcOffset, long bytes,
+                        int flags) {
+        Ranges.check(src, srcOffset, bytes);
+        Ranges.checkWritable(dst, dstOffset, bytes);
+        store(dst, dstOffset, bytes, () -> MemoryFaultException.copy(src, srcOffset, dst, dstOffset, bytes));
+        persistAfter(dst, dstOffset, bytes, flags);
+    }
+
+    private void store(MemorySegment dst, long offset, long bytes, Runnable stores) {
+        if (!tracking) {
+            stores.run();
+            return;
+        }
+        List<StackTraceElement> stack = stack();
+        List<Event> events;
+        synchronized (lock) {
+            stores.run();
+            events = apply(Kind.STORE, dst, offset, bytes, (m, off, len) -> m.storeCached(off, len, stack));
+        }
+        fire(events);
+    }
+
+    private void persistAfter(MemorySegment dst, long offset, long bytes, int flags) {
+        if ((flags & MEM_NOFLUSH) == 0) {
+            writeback(dst, offset, bytes);
+            if ((flags & MEM_NODRAIN) == 0) {
+                fence();
+            }
+        }
     }
 
     @Override
@@ -327,24 +414,44 @@ public final class SimulatedArch implements Arch {
         if (!tracking) {
             return;
         }
+        long thread = Thread.currentThread().threadId();
+        List<StackTraceElement> stack = stack();
         List<Event> events;
         synchronized (lock) {
-            events = apply(Kind.WRITEBACK, segment, offset, bytes, SimulatedMedia::writeback);
+            events = apply(Kind.WRITEBACK, segment, offset, bytes,
+                    (m, off, len) -> m.writeback(off, len, thread, stack));
         }
         fire(events);
     }
 
+    /**
+     * An sfence of the calling thread: its own write-backs and non-temporal stores become
+     * persistent, other threads' stay pending until they fence.
+     */
     @Override
     public void fence() {
         if (!tracking) {
             return;
         }
+        long thread = Thread.currentThread().threadId();
         synchronized (lock) {
             for (SimulatedMedia m : media) {
-                m.fence();
+                m.fence(thread);
             }
         }
         fire(List.of(new Event(Kind.FENCE, null, 0, 0)));
+    }
+
+    /** The caller's stack below the simulator, or nothing when stacks are not captured. */
+    private List<StackTraceElement> stack() {
+        if (!captureStacks) {
+            return List.of();
+        }
+        return StackWalker.getInstance().walk(frames -> frames
+                .dropWhile(f -> f.getClassName().equals(SimulatedArch.class.getName())
+                        || f.getClassName().startsWith(SimulatedArch.class.getName() + "$"))
+                .map(StackWalker.StackFrame::toStackTraceElement)
+                .toList());
     }
 
     private interface PieceAction {
