@@ -505,8 +505,10 @@ public class DaxDevice implements AutoCloseable {
 
     /**
      * The durability point ({@code dax_flush}/{@code nvdimm_flush}): when it returns, every byte
-     * written before it through {@link #copyFromIter}, {@link #zero} and
-     * {@link #zeroPageRange} survives power loss, for devices that persist at all.
+     * the calling thread wrote before it through {@link #copyFromIter}, {@link #zero} and
+     * {@link #zeroPageRange} survives power loss, for devices that persist at all. A write made
+     * on another thread is covered once that thread has flushed too: the fence a flush makes (an
+     * sfence) orders only its own core's write-backs and non-temporal stores.
      *
      * @throws DaxException EIO if the data could not be made durable; ENXIO after close
      */

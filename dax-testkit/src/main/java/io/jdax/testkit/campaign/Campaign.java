@@ -36,6 +36,17 @@ import java.util.TreeSet;
  * A workload that cannot judge a device ({@link Workload#notApplicableTo}) is reported as not
  * applicable to it ({@link CampaignReport#applicable()}), not run.
  * <p>
+ * A campaign sees what its {@link SimulatedArch} sees, so it shares its blind spot: a line the
+ * driver changes with plain stores and changes back with no tick in between, without a
+ * write-back (an acknowledged line used as scratch space and restored), is not caught in either
+ * {@link io.jdax.testkit.sim.CrashModel}, though a real cache may have evicted it in between. With
+ * ticks in between, it is caught only if a crash point falls on one of them. The same change made
+ * through the Arch ({@code memset}, {@code memmove}, a cached copy) is a tick itself, and what it
+ * stored stays a possible survivor of the line at every later crash point until the line is
+ * written back and fenced, for the seeded images to choose. The
+ * report carries pmemcheck's findings ({@link CampaignReport#pmemcheck()}): wasted write-backs over
+ * the whole run, and lines left dirty when the workload ended.
+ * <p>
  * The simulator models persistent memory whose volatile layer is the CPU cache. A device in
  * {@link io.jdax.dax.PersistenceMode#PAGE_CACHE} mode is judged by the same model, which is
  * stricter than its mode needs: the msync it relies on is invisible to the simulator.

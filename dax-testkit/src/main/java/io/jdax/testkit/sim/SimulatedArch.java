@@ -33,15 +33,37 @@ import java.util.TreeMap;
  *       lines with cached stores (dirty); from heap memory, everything cached (dirty).</li>
  *   <li>{@link #copyFlushcache}: from native memory, whole lines non-temporally and partial lines
  *       cached then written back; from heap memory, every line cached then written back.</li>
+ *   <li>{@link #memset}, {@link #memmove}: cached stores (dirty), then per their flags a
+ *       write-back of every line and a fence, as {@link Arch}'s defaults do.</li>
  *   <li>{@link #writeback}: pending with the content of the moment, and counted per line; a
  *       write-back of a line with no cached store since it was last made pending or persistent
- *       is counted as redundant (C4).</li>
- *   <li>{@link #fence}: pending lines become persistent; on media whose
- *       {@link PersistenceDomain} is {@code CPU_CACHE} (eADR), every line does, dirty or not.</li>
+ *       is counted as redundant (C4), and takes over no other thread's pending write-back.</li>
+ *   <li>{@link #fence}: the lines the calling thread wrote back or stored non-temporally become
+ *       persistent; other threads' stay pending, as an sfence orders only its own core's. On
+ *       media whose {@link PersistenceDomain} is {@code CPU_CACHE} (eADR), every line does, dirty
+ *       or not, whichever thread stored it.</li>
  * </ul>
  * A device's memory is tracked in the domain its persistence mode implies:
  * {@link io.jdax.dax.PersistenceMode#PERSISTENT_CACHE} devices in {@code CPU_CACHE}, all others in
  * {@code MEMORY_CONTROLLER}.
+ * <p>
+ * <b>What it cannot see.</b> The simulator keeps a line's contents only from its own calls on
+ * that line, and a crash reads the memory as it is at that moment: plain stores into a mapping
+ * are seen only by what they leave there at the next call or crash. A line a program changes with
+ * plain stores and changes back before either, without a write-back (an acknowledged line zeroed
+ * and rewritten with the same bytes, or used as scratch space and restored), looks untouched,
+ * though a real cache may have evicted it in between and the media then holds the intermediate
+ * bytes. No crash image has them, in either {@link CrashModel}, and
+ * {@link SimulatedMedia#pmemcheck()} does not report the line. Cached stores through this Arch
+ * ({@link #copyNocache}'s cached lines, {@link #memset}, {@link #memmove}) are seen: the content
+ * each leaves stays a possible survivor of the line in {@link SimulatedMedia#crash} until the line
+ * is written back and fenced, and the line is dirty for {@link SimulatedMedia#pmemcheck()} until
+ * it is written back (on eADR media, fenced), so the same scratch made through the Arch shows.
+ * <p>
+ * {@link SimulatedMedia#pmemcheck()} reports what pmemcheck would: write-backs that covered no
+ * dirty line, and lines left dirty, with stacks when {@link #STACKS_PROPERTY} or the constructor
+ * asks for them.
+ * <p>
  * Memory that is not tracked is copied correctly and otherwise ignored, so the Arch can serve
  * any program. Thread-safe: operations on tracked memory are serialized.
  */

@@ -17,13 +17,16 @@ import java.util.SplittableRandom;
 
 /**
  * Device memory tracked by a {@link SimulatedArch}: the media model of contract C9, one state per
- * 64-byte line, in a {@link PersistenceDomain}: with {@code MEMORY_CONTROLLER} (ADR) a fence makes
- * persistent what was written back or stored non-temporally; with {@code CPU_CACHE} (eADR) it
- * makes every store before it persistent. For each line it keeps the content that is surely persistent, the contents it
- * was written back or stored non-temporally with since the last fence (pending), and whether the
- * Arch stored into it with cached stores since. Stores that bypass the Arch (a program writing
- * into a direct mapping) need no hook: a line whose memory differs from its last known content
- * is dirty by definition.
+ * 64-byte line, in a {@link PersistenceDomain}: with {@code MEMORY_CONTROLLER} (ADR) a thread's
+ * fence makes persistent what that thread wrote back or stored non-temporally; with
+ * {@code CPU_CACHE} (eADR) a fence makes every store before it persistent. For each line it keeps
+ * the content that is surely persistent; the contents it was written back or stored
+ * non-temporally with and not yet fenced by the thread that did it (pending); the content after
+ * each cached store through the Arch since it was last written back (the cache may have evicted
+ * any of them); and whether the Arch stored into it with cached stores since. Stores that bypass
+ * the Arch (a program writing into a direct mapping) need no hook: a line whose memory differs
+ * from its last known content is dirty by definition. What such stores do in between is not
+ * seen: {@link SimulatedArch} says what that hides.
  * <p>
  * Offsets in this API are device offsets: {@link #start()} is the first tracked byte.
  * Thread-safe; every method synchronizes on the owning arch.
@@ -485,7 +488,9 @@ public final class SimulatedMedia {
 
     /**
      * The media that survives a power failure now: every fenced line as it was fenced, and for
-     * each line that was not, a state chosen by {@code seed} among those it could be in (C9).
+     * each line that was not, a state chosen by {@code seed} among those it could be in (C9): its
+     * last persistent content, a pending one, one left by a cached store through the Arch, or
+     * its current content.
      * The same state and seed always give the same image. Nothing in the simulation changes.
      *
      * @return the surviving bytes of the tracked range ({@code size()} bytes, index 0 = {@link #start()})

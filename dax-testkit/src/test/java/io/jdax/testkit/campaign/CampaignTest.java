@@ -1,11 +1,14 @@
 package io.jdax.testkit.campaign;
 
 import io.jdax.dax.DaxDevice;
+import io.jdax.dax.DaxDevices;
 import io.jdax.dax.DaxException;
 import io.jdax.dax.Errno;
 import io.jdax.testkit.DeviceIo;
 import io.jdax.testkit.sim.CrashModel;
 import io.jdax.testkit.sim.PmemcheckReport;
+import io.jdax.testkit.sim.SimulatedArch;
+import io.jdax.testkit.sim.SimulatedMedia;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -249,6 +252,23 @@ class CampaignTest {
         assertEquals(r.pmemcheck().entries().getFirst().bytes(), 256 * 1024, "the whole device");
         assertTrue(r.describe().contains("pmemcheck: 2 wasted write-backs, 0 dirty lines left"), r.describe());
         assertTrue(campaign("pmemx:{image}").run(TWO_WRITES).pmemcheck().clean());
+    }
+
+    @Test
+    void pmemsFlushOnAnotherThreadLeavesThisThreadsCopiesPending() throws Exception {
+        // pmem's flush() is an sfence of the thread that calls it: a copy another thread made and
+        // did not fence itself is not durable when that flush returns.
+        SimulatedArch sim = new SimulatedArch();
+        try (DaxDevice dev = DaxDevices.open("pmemx:" + scratch.resolve("x.img") + "?size=64K&create=true", sim)) {
+            SimulatedMedia media = sim.track(dev);
+            byte[] data = new byte[4096];
+            Arrays.fill(data, (byte) 0x33);
+            DeviceIo.write(dev, 8192, data);
+            Thread.ofPlatform().start(dev::flush).join();
+            assertEquals(64, media.unfencedLines(8192, 4096).size(), "another thread's flush fenced nothing of ours");
+            dev.flush();
+            assertEquals(List.of(), media.unfencedLines(8192, 4096));
+        }
     }
 
     @Test
