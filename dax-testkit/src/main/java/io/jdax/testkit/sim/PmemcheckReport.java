@@ -6,10 +6,11 @@ import java.util.Locale;
 
 /**
  * What pmemcheck (valgrind's persistent-memory checker) would report about tracked memory, as far
- * as a {@link SimulatedArch} can see it: write-backs that covered no dirty line (wasted: C4's "no
- * more"), and lines left dirty (stored, never written back, or on eADR media stored after the last
- * fence) when the report was taken. Take it before closing the device: the memory's contents are
- * gone afterwards.
+ * as a {@link SimulatedArch} can see it: write-back calls that covered no dirty line (wasted: C4's
+ * "no more"; pmemcheck counts its "redundant flushes" per line, as
+ * {@link WritebackStats#redundantWritebacks()} does), and lines left dirty, its "stores not made
+ * persistent": stored, and since then neither written back nor, on eADR media, fenced, when the
+ * report was taken. Take it before closing the device: the memory's contents are gone afterwards.
  * <p>
  * Each entry carries the stack of the call that caused it when the simulator captures stacks
  * ({@link SimulatedArch#STACKS_PROPERTY}): the wasted {@code writeback}'s, or the first cached

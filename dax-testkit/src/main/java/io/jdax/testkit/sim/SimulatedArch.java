@@ -58,7 +58,7 @@ import java.util.TreeMap;
  * ({@link #copyNocache}'s cached lines, {@link #memset}, {@link #memmove}) are seen: the content
  * each leaves stays a possible survivor of the line in {@link SimulatedMedia#crash} until the line
  * is written back and fenced, and the line is dirty for {@link SimulatedMedia#pmemcheck()} until
- * it is written back (on eADR media, fenced), so the same scratch made through the Arch shows.
+ * it is written back or, on eADR media, fenced, so the same scratch made through the Arch shows.
  * <p>
  * {@link SimulatedMedia#pmemcheck()} reports what pmemcheck would: write-backs that covered no
  * dirty line, and lines left dirty, with stacks when {@link #STACKS_PROPERTY} or the constructor
@@ -382,7 +382,8 @@ public final class SimulatedArch implements Arch {
 
     /**
      * Like the default: cached stores, then per {@code flags} a write-back of every line and a
-     * fence; the stores are seen, so a line they scratch stays at risk until it is written back.
+     * fence; the stores are seen, so what they left in a line stays a possible survivor until the
+     * line is written back and fenced.
      */
     @Override
     public void memset(MemorySegment dst, long offset, long bytes, byte value, int flags) {
