@@ -59,7 +59,7 @@ public final class Campaign {
         WRITE,
         /** Just after a declared acknowledgement. */
         ACK,
-        /** Just after a copy into the device, or the stores of a memset or memmove. */
+        /** Just after a copy into the device, or the cached stores of a memset, memmove or copyMc. */
         COPY,
         /** Just after a write-back of device memory. */
         WRITEBACK,

@@ -35,6 +35,8 @@ import java.util.TreeMap;
  *       cached then written back; from heap memory, every line cached then written back.</li>
  *   <li>{@link #memset}, {@link #memmove}: cached stores (dirty), then per their flags a
  *       write-back of every line and a fence, as {@link Arch}'s defaults do.</li>
+ *   <li>{@link #copyMc}: cached stores (dirty); it writes into device memory only as
+ *       {@link #copyEadr}'s small copies.</li>
  *   <li>{@link #writeback}: pending with the content of the moment, and counted per line; a
  *       write-back of a line with no cached store since it was last made pending or persistent
  *       is counted as redundant (C4), and takes over no other thread's pending write-back.</li>
@@ -55,10 +57,11 @@ import java.util.TreeMap;
  * though a real cache may have evicted it in between and the media then holds the intermediate
  * bytes. No crash image has them, in either {@link CrashModel}, and
  * {@link SimulatedMedia#pmemcheck()} does not report the line. Cached stores through this Arch
- * ({@link #copyNocache}'s cached lines, {@link #memset}, {@link #memmove}) are seen: the content
- * each leaves stays a possible survivor of the line in {@link SimulatedMedia#crash} until the line
- * is written back and fenced, and the line is dirty for {@link SimulatedMedia#pmemcheck()} until
- * it is written back or, on eADR media, fenced, so the same scratch made through the Arch shows.
+ * ({@link #copyNocache}'s cached lines, {@link #memset}, {@link #memmove}, {@link #copyMc}) are
+ * seen: the content each leaves stays a possible survivor of the line in
+ * {@link SimulatedMedia#crash} until the line is written back and fenced, and the line is dirty
+ * for {@link SimulatedMedia#pmemcheck()} until it is written back or, on eADR media, fenced, so
+ * the same scratch made through the Arch shows.
  * <p>
  * {@link SimulatedMedia#pmemcheck()} reports what pmemcheck would: write-backs that covered no
  * dirty line, and lines left dirty, with stacks when {@link #STACKS_PROPERTY} or the constructor
@@ -88,7 +91,7 @@ public final class SimulatedArch implements Arch {
         COPY_NOCACHE,
         /** {@link #copyFlushcache} into tracked memory. */
         COPY_FLUSHCACHE,
-        /** The cached stores of {@link #memset} or {@link #memmove} into tracked memory. */
+        /** The cached stores of {@link #memset}, {@link #memmove} or {@link #copyMc} into tracked memory. */
         STORE,
         /** {@link #writeback} of tracked memory. */
         WRITEBACK,
@@ -378,6 +381,17 @@ public final class SimulatedArch implements Arch {
             });
         }
         fire(events);
+    }
+
+    /**
+     * Like the default, a plain copy; into tracked memory (the small copies of {@link #copyEadr}),
+     * cached stores that are seen, as {@link #memset}'s.
+     */
+    @Override
+    public void copyMc(MemorySegment src, long srcOffset, MemorySegment dst, long dstOffset, long bytes) {
+        Ranges.check(src, srcOffset, bytes);
+        Ranges.checkWritable(dst, dstOffset, bytes);
+        store(dst, dstOffset, bytes, () -> MemoryFaultException.copy(src, srcOffset, dst, dstOffset, bytes));
     }
 
     /**

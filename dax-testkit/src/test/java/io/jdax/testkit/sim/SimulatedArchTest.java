@@ -298,6 +298,22 @@ class SimulatedArchTest {
     }
 
     @Test
+    void copyMcIntoTrackedMemoryIsASeenStoreAndReadsAreNot() {
+        List<SimulatedArch.Event> events = new ArrayList<>();
+        SimulatedArch sim = new SimulatedArch(events::add);
+        MemorySegment mem = arena.allocate(4096, 4096);
+        SimulatedMedia m = sim.track("eadr", mem, PersistenceDomain.CPU_CACHE);
+        MemorySegment src = nativeSource(100, 4);
+        sim.copyMc(src, 0, mem, 10, 100); // copyEadr's small copy: cached stores into the device
+        sim.copyMc(mem, 0, arena.allocate(200), 0, 200); // a read: nothing to see
+        assertEquals(List.of(new SimulatedArch.Event(SimulatedArch.Kind.STORE, m, 10, 100)), events);
+        assertEquals(2, m.stats().cachedLines());
+        assertEquals(2, m.pmemcheck().dirtyLines(), "stored after the last fence");
+        sim.fence();
+        assertTrue(m.pmemcheck().clean(), "eADR: the fence made them persistent");
+    }
+
+    @Test
     void stacksAreCapturedOnlyWhenAskedFor() {
         arch.writeback(device, 0, 64);
         assertEquals(List.of(), media.pmemcheck().entries().getFirst().stack(), "off by default");
