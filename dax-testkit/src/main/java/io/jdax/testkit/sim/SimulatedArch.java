@@ -164,6 +164,7 @@ public final class SimulatedArch implements Arch {
         f.put("copyFlushcache", "non-temporal whole lines from native sources; cached + write-back for partial lines"
                 + " and heap sources");
         f.put("memset/memmove", "cached stores, seen; then write-back and fence per the flags");
+        f.put("copyMc", "cached stores, seen when into tracked memory (copyEadr's small copies)");
         f.put("writeback", "counted per line; redundant write-backs reported (C4)");
         f.put("fence", "persists the write-backs and non-temporal stores of the calling thread only");
         f.put("crash", "seeded choice per unfenced line (LINE) or per 8-byte word (WORD8)");
