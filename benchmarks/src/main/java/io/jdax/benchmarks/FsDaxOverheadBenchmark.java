@@ -1,6 +1,7 @@
 package io.jdax.benchmarks;
 
 import io.jdax.arch.Arch;
+import io.jdax.arch.Archs;
 import io.jdax.dax.DaxAccessMode;
 import io.jdax.dax.DaxDevice;
 import io.jdax.dax.DaxDevices;
@@ -119,6 +120,11 @@ public class FsDaxOverheadBenchmark {
         @Override
         public boolean hasCacheWriteback() {
             return true;
+        }
+
+        @Override
+        public boolean processBarrier() {
+            return Archs.current().processBarrier(); // the read side as the real Arch runs it
         }
 
         @Override

@@ -95,6 +95,7 @@ public class DaxDevice implements AutoCloseable {
     private final DaxOperations.CopyFromIter recovery;
     private final DaxOperations.ZeroPageRange zeroPages;
     private final DaxOperations.FlushRange flushRange;
+    private final boolean writerFences; // see wrote()
     private final DaxOperations.DeepFlush deepFlush;
     private final boolean ownCopyFromIter;
     private final boolean ownCopyToIter;
@@ -134,6 +135,11 @@ public class DaxDevice implements AutoCloseable {
         this.recovery = ops.recoveryWrite().orElse(null);
         this.zeroPages = ops.zeroPageRange().orElse(null);
         this.flushRange = ops.flushRange().orElse(null);
+        // Without a process barrier, a writer's non-temporal stores and write-backs must be
+        // fenced by the writer itself for another thread's flush to cover them; cached stores
+        // (an Arch without write-back has no others) need nothing.
+        this.writerFences = readSide.fenced() && arch.hasCacheWriteback()
+                && info.persistence() != PersistenceMode.VOLATILE;
         this.deepFlush = ops.deepFlush().orElse(null);
         this.identity = Objects.requireNonNull(ops.identity(), "the driver's identity");
         this.claimExclusive = ops.claimExclusive().orElse(null);
@@ -458,7 +464,16 @@ public class DaxDevice implements AutoCloseable {
             return done; // bytes done win over the error
         } finally {
             r.kaddr.clear();
+            wrote(r);
             ReadSide.exit(r);
+        }
+    }
+
+    /** Counts a write of this thread for {@link #flush()} on other threads (C2). */
+    private void wrote(ReadSide.Reader r) {
+        ReadSide.wrote(r);
+        if (writerFences) {
+            arch.fence(); // no process barrier to drain this thread's stores from another's flush
         }
     }
 
@@ -521,7 +536,11 @@ public class DaxDevice implements AutoCloseable {
             while (pos < end) {
                 if ((pos & (PAGE_SIZE - 1)) == 0 && end - pos >= PAGE_SIZE && zeroPages != null) {
                     long pages = (end - pos) / PAGE_SIZE;
-                    zeroPages.zeroPageRange(pos / PAGE_SIZE, pages);
+                    try {
+                        zeroPages.zeroPageRange(pos / PAGE_SIZE, pages);
+                    } finally {
+                        wrote(r);
+                    }
                     pos += pages * PAGE_SIZE;
                     continue;
                 }
@@ -569,6 +588,9 @@ public class DaxDevice implements AutoCloseable {
         checkBytes(pos, bytes, bytes);
         ReadSide.Reader r = readSide.enter(this);
         try {
+            if (persistence() != PersistenceMode.VOLATILE) {
+                readSide.drainOthers(r);
+            }
             if (flushRange != null) {
                 flushRange.flushRange(pos, bytes);
             } else if (persistence() == PersistenceMode.PERSISTENT_CACHE) {
@@ -602,14 +624,20 @@ public class DaxDevice implements AutoCloseable {
 
     /**
      * The durability point ({@code dax_flush}/{@code nvdimm_flush}): when it returns, every byte
-     * written before it through {@link #copyFromIter}, {@link #zero} and
-     * {@link #zeroPageRange} survives power loss, for devices that persist at all.
+     * written before it through {@link #copyFromIter}, {@link #zero} and {@link #zeroPageRange}
+     * survives power loss, for devices that persist at all, whichever thread wrote it (C2). The
+     * driver's flush fences the calling thread's own stores; when another thread has written since
+     * the last drain, the core first runs the Arch's process barrier ({@code membarrier(2)}), which
+     * completes that thread's non-temporal stores and write-backs too.
      *
      * @throws DaxException EIO if the data could not be made durable; ENXIO after close
      */
     public final void flush() {
         ReadSide.Reader r = readSide.enter(this);
         try {
+            if (persistence() != PersistenceMode.VOLATILE) {
+                readSide.drainOthers(r);
+            }
             ops.flush();
         } finally {
             ReadSide.exit(r);
@@ -630,6 +658,9 @@ public class DaxDevice implements AutoCloseable {
     public final void deepFlush() {
         ReadSide.Reader r = readSide.enter(this);
         try {
+            if (persistence() != PersistenceMode.VOLATILE) {
+                readSide.drainOthers(r);
+            }
             ops.flush();
             if (deepFlush != null) {
                 deepFlush.deepFlush();

@@ -7,6 +7,7 @@ import io.jdax.testkit.campaign.CampaignReport;
 import io.jdax.testkit.campaign.DeviceFactory;
 import io.jdax.testkit.campaign.Workload;
 import io.jdax.testkit.campaign.Workloads;
+import io.jdax.testkit.sim.PmemcheckReport;
 import io.jdax.testkit.sim.WritebackStats;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -117,6 +118,7 @@ final class CrashtestCommand implements Callable<Integer> {
         long acks;
         String device = "";
         WritebackStats writeback = WritebackStats.NONE;
+        PmemcheckReport pmemcheck = PmemcheckReport.NONE;
         String skipped;
         final List<String> losses = new ArrayList<>();
 
@@ -305,6 +307,7 @@ final class CrashtestCommand implements Callable<Integer> {
         t.acks += r.acknowledgements();
         t.device = r.device();
         t.writeback = t.writeback.plus(r.writeback());
+        t.pmemcheck = t.pmemcheck.plus(r.pmemcheck());
         if (!r.passed() && t.losses.size() < 3) {
             t.losses.add(r.describe().strip());
         }
@@ -330,6 +333,7 @@ final class CrashtestCommand implements Callable<Integer> {
                 b.append(String.format(Locale.ROOT, "%-26s on %s: %d writes, %d acknowledgements%n", t.workload, t.device,
                         t.writes, t.acks));
                 b.append(String.format(Locale.ROOT, "%-26s C4: %s%n", "", t.writeback.describe()));
+                b.append(String.format(Locale.ROOT, "%-26s %s%n", "", t.pmemcheck.describe(3)));
             }
         }
         for (Tally t : all) {
@@ -359,6 +363,8 @@ final class CrashtestCommand implements Callable<Integer> {
                     .field("writes", t.writes).field("acknowledgements", t.acks)
                     .field("lines_written_back", t.writeback.linesWrittenBack())
                     .field("redundant_writebacks", t.writeback.redundantWritebacks())
+                    .field("wasted_writebacks", t.pmemcheck.wastedWritebacks())
+                    .field("dirty_lines_left", t.pmemcheck.dirtyLines())
                     .field("passed", t.passed());
             j.name("losses").beginArray();
             t.losses.forEach(j::string);

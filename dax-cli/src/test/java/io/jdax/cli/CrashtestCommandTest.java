@@ -54,6 +54,8 @@ class CrashtestCommandTest {
             assertEquals(points * 2, (Double) w.get("images_checked"), "one seeded image and the harshest per point");
             assertEquals(0.0, w.get("reboot_failures"));
             assertEquals(0.0, w.get("redundant_writebacks"), "the pmem driver keeps C4: " + w);
+            assertEquals(0.0, w.get("wasted_writebacks"), "pmemcheck: " + w);
+            assertEquals(0.0, w.get("dirty_lines_left"), "pmemcheck: " + w);
             assertTrue(((String) w.get("device")).contains("CPU_CACHE"), w.toString());
         }
         assertTrue(r.err().contains("crashtest: round 1 (seed 1) sequential-append"), r.err());
@@ -97,6 +99,7 @@ class CrashtestCommandTest {
         assertTrue(r.out().lines().anyMatch(l -> l.startsWith("random-overwrite") && l.endsWith("PASSED")), r.out());
         assertTrue(r.out().lines().anyMatch(l -> l.startsWith("fs-file-writes") && l.endsWith("PASSED")), r.out());
         assertTrue(r.out().contains("C4: copied"), r.out());
+        assertTrue(r.out().contains("pmemcheck: 0 wasted write-backs, 0 dirty lines left"), r.out());
     }
 
     @Test

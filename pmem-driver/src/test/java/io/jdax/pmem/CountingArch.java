@@ -28,6 +28,11 @@ class CountingArch implements Arch {
     }
 
     @Override
+    public boolean processBarrier() {
+        return delegate.processBarrier();
+    }
+
+    @Override
     public String name() {
         return "counting(" + delegate.name() + ")";
     }

@@ -34,6 +34,12 @@ final class ModelArch implements Arch {
         return true;
     }
 
+    /** The machine's own process barrier (membarrier through native-x86), as the Arch modelled has. */
+    @Override
+    public boolean processBarrier() {
+        return io.jdax.arch.Archs.current().processBarrier();
+    }
+
     @Override
     public void copyNocache(MemorySegment src, long srcOffset, MemorySegment dst, long dstOffset, long bytes) {
         Ranges.check(src, srcOffset, bytes);

@@ -5,6 +5,7 @@ import io.jdax.dax.DaxException;
 import io.jdax.dax.Errno;
 import io.jdax.testkit.DeviceIo;
 import io.jdax.testkit.sim.CrashModel;
+import io.jdax.testkit.sim.PmemcheckReport;
 import io.jdax.testkit.sim.SimulatedArch;
 import io.jdax.testkit.sim.SimulatedMedia;
 import io.jdax.testkit.sim.WritebackStats;
@@ -37,6 +38,17 @@ import java.util.TreeSet;
  * A workload that cannot judge a device ({@link Workload#notApplicableTo}) is reported as not
  * applicable to it ({@link CampaignReport#applicable()}), not run.
  * <p>
+ * A campaign sees what its {@link SimulatedArch} sees, so it shares its blind spot: a line the
+ * driver changes with plain stores and changes back with no tick in between, without a
+ * write-back (an acknowledged line used as scratch space and restored), is not caught in either
+ * {@link io.jdax.testkit.sim.CrashModel}, though a real cache may have evicted it in between. With
+ * ticks in between, it is caught only if a crash point falls on one of them. The same change made
+ * through the Arch ({@code memset}, {@code memmove}, a cached copy) is a tick itself, and what it
+ * stored stays a possible survivor of the line at every later crash point until the line is
+ * written back and fenced, for the seeded images to choose. The
+ * report carries pmemcheck's findings ({@link CampaignReport#pmemcheck()}): wasted write-backs over
+ * the whole run, and lines left dirty when the workload ended.
+ * <p>
  * The simulator models persistent memory whose volatile layer is the CPU cache. A device in
  * {@link io.jdax.dax.PersistenceMode#PAGE_CACHE} mode is judged by the same model, which is
  * stricter than its mode needs: the msync it relies on is invisible to the simulator.
@@ -49,7 +61,7 @@ public final class Campaign {
         WRITE,
         /** Just after a declared acknowledgement. */
         ACK,
-        /** Just after a copy into the device. */
+        /** Just after a copy into the device, or the cached stores of a memset, memmove or copyMc. */
         COPY,
         /** Just after a write-back of device memory. */
         WRITEBACK,
@@ -271,7 +283,8 @@ public final class Campaign {
             }
             return new CampaignReport(workload.name(), run.device, config.seed(), crasher.ticks, crasher.pointsHit,
                     crasher.images, crasher.lostBytes, crasher.lostUnion(), crasher.losses, crasher.torn,
-                    crasher.rebootFailures, run.stats, run.writes, run.acks, Duration.ofNanos(System.nanoTime() - t0),
+                    crasher.rebootFailures, run.stats, run.pmemcheck, run.writes, run.acks,
+                    Duration.ofNanos(System.nanoTime() - t0),
                     warnings, "");
         } finally {
             ImageFiles.deleteTree(dir);
@@ -327,7 +340,7 @@ public final class Campaign {
         void tick(Ledger.Tick tick, SimulatedMedia media, Ledger ledger);
     }
 
-    private record Run(String device, WritebackStats stats, long writes, long acks) {
+    private record Run(String device, WritebackStats stats, PmemcheckReport pmemcheck, long writes, long acks) {
     }
 
     /** The configured size, or more if the workload needs more. */
@@ -367,8 +380,9 @@ public final class Campaign {
                 media[0] = arch.track(device);
                 ledger[0] = new Ledger(new byte[size], t -> handler.tick(t, media[0], ledger[0]));
                 workload.run(device, ledger[0]);
+                // before the close: the dirty lines are read from the memory
                 return new Run(device.name() + " (" + device.persistence() + ")", media[0].stats(),
-                        ledger[0].writes(), ledger[0].acknowledgements());
+                        media[0].pmemcheck(), ledger[0].writes(), ledger[0].acknowledgements());
             }
         } finally {
             ImageFiles.deleteQuietly(image);
@@ -387,7 +401,7 @@ public final class Campaign {
 
     private static TickKind kindOf(SimulatedArch.Kind k) {
         return switch (k) {
-            case COPY_NOCACHE, COPY_FLUSHCACHE -> TickKind.COPY;
+            case COPY_NOCACHE, COPY_FLUSHCACHE, STORE -> TickKind.COPY;
             case WRITEBACK -> TickKind.WRITEBACK;
             case FENCE -> TickKind.FENCE;
         };

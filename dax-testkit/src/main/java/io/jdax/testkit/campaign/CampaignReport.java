@@ -1,6 +1,7 @@
 package io.jdax.testkit.campaign;
 
 import io.jdax.dax.Sizes;
+import io.jdax.testkit.sim.PmemcheckReport;
 import io.jdax.testkit.sim.WritebackStats;
 
 import java.time.Duration;
@@ -25,6 +26,8 @@ import java.util.stream.Collectors;
  * @param rebootFailures          images the driver failed to open or read, or a {@link CheckedWorkload}'s
  *                                check rejected (must be 0)
  * @param writeback               the simulator's C4 figures for the whole workload
+ * @param pmemcheck               what pmemcheck would report about the whole workload: wasted
+ *                                write-backs, and lines left dirty when the workload ended
  * @param writes                  writes the workload declared
  * @param acknowledgements        durability points the workload declared
  * @param elapsed                 wall time
@@ -35,7 +38,8 @@ import java.util.stream.Collectors;
 public record CampaignReport(String workload, String device, long seed, int ticks, int crashPoints,
                              int imagesChecked, long acknowledgedBytesLost, List<Ledger.LostRange> lostRanges,
                              List<Loss> losses, long unacknowledgedBytesTorn, int rebootFailures,
-                             WritebackStats writeback, long writes, long acknowledgements, Duration elapsed,
+                             WritebackStats writeback, PmemcheckReport pmemcheck, long writes,
+                             long acknowledgements, Duration elapsed,
                              List<String> warnings, String notApplicable) {
 
     /** Copies the lists. */
@@ -49,7 +53,7 @@ public record CampaignReport(String workload, String device, long seed, int tick
     /** The report of a workload that could not judge the device: nothing ran, nothing passed or failed. */
     static CampaignReport notApplicable(String workload, String device, long seed, Duration elapsed, String why) {
         return new CampaignReport(workload, device, seed, 0, 0, 0, 0, List.of(), List.of(), 0, 0, WritebackStats.NONE,
-                0, 0, elapsed, List.of(), why);
+                PmemcheckReport.NONE, 0, 0, elapsed, List.of(), why);
     }
 
     /** False when the workload could not judge the device ({@link #notApplicable} says why). */
@@ -100,6 +104,7 @@ public record CampaignReport(String workload, String device, long seed, int tick
             b.append("  images that failed to reboot: ").append(rebootFailures).append('\n');
         }
         b.append("  ").append(writeback.describe()).append('\n');
+        b.append("  ").append(pmemcheck.describe(3)).append('\n');
         for (Loss l : losses.subList(0, Math.min(5, losses.size()))) {
             b.append(String.format(Locale.ROOT, "  lost at tick %d (%s), %s: %s%n", l.tick(), l.at(), l.image(),
                     l.ranges().stream().limit(8).map(Object::toString).collect(Collectors.joining(" "))));

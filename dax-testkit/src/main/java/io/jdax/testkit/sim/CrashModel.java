@@ -7,7 +7,8 @@ public enum CrashModel {
     /**
      * The default: a whole 64-byte line survives in one of its possible states (its last
      * persistent content, any content it was written back or stored non-temporally with since,
-     * or its current content, as if evicted just before the failure).
+     * any content a cached store through the Arch left in it since its last write-back, or its
+     * current content, as if evicted just before the failure).
      */
     LINE,
     /**

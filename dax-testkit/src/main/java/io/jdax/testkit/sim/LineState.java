@@ -5,8 +5,8 @@ public enum LineState {
     /** Its content is persistent: nothing would be lost at a power failure. */
     CLEAN,
     /**
-     * Written back or stored non-temporally, not yet fenced: a power failure may keep the new
-     * content or the old.
+     * Written back or stored non-temporally, not yet fenced by the thread that did it: a power
+     * failure may keep the new content or the old.
      */
     PENDING,
     /**

@@ -2,6 +2,7 @@ package io.jdax.testkit.sim;
 
 import io.jdax.arch.Arch;
 import io.jdax.arch.ArchProvider;
+import io.jdax.arch.MemoryFaultException;
 import io.jdax.arch.Ranges;
 import io.jdax.dax.DaxAccessMode;
 import io.jdax.dax.DaxDevice;
@@ -32,15 +33,40 @@ import java.util.TreeMap;
  *       lines with cached stores (dirty); from heap memory, everything cached (dirty).</li>
  *   <li>{@link #copyFlushcache}: from native memory, whole lines non-temporally and partial lines
  *       cached then written back; from heap memory, every line cached then written back.</li>
+ *   <li>{@link #memset}, {@link #memmove}: cached stores (dirty), then per their flags a
+ *       write-back of every line and a fence, as {@link Arch}'s defaults do.</li>
+ *   <li>{@link #copyMc}: cached stores (dirty); it writes into device memory only as
+ *       {@link #copyEadr}'s small copies.</li>
  *   <li>{@link #writeback}: pending with the content of the moment, and counted per line; a
  *       write-back of a line with no cached store since it was last made pending or persistent
- *       is counted as redundant (C4).</li>
- *   <li>{@link #fence}: pending lines become persistent; on media whose
- *       {@link PersistenceDomain} is {@code CPU_CACHE} (eADR), every line does, dirty or not.</li>
+ *       is counted as redundant (C4), and takes over no other thread's pending write-back.</li>
+ *   <li>{@link #fence}: the lines the calling thread wrote back or stored non-temporally become
+ *       persistent; other threads' stay pending, as an sfence orders only its own core's. On
+ *       media whose {@link PersistenceDomain} is {@code CPU_CACHE} (eADR), every line does, dirty
+ *       or not, whichever thread stored it.</li>
  * </ul>
  * A device's memory is tracked in the domain its persistence mode implies:
  * {@link io.jdax.dax.PersistenceMode#PERSISTENT_CACHE} devices in {@code CPU_CACHE}, all others in
  * {@code MEMORY_CONTROLLER}.
+ * <p>
+ * <b>What it cannot see.</b> The simulator keeps a line's contents only from its own calls on
+ * that line, and a crash reads the memory as it is at that moment: plain stores into a mapping
+ * are seen only by what they leave there at the next call or crash. A line a program changes with
+ * plain stores and changes back before either, without a write-back (an acknowledged line zeroed
+ * and rewritten with the same bytes, or used as scratch space and restored), looks untouched,
+ * though a real cache may have evicted it in between and the media then holds the intermediate
+ * bytes. No crash image has them, in either {@link CrashModel}, and
+ * {@link SimulatedMedia#pmemcheck()} does not report the line. Cached stores through this Arch
+ * ({@link #copyNocache}'s cached lines, {@link #memset}, {@link #memmove}, {@link #copyMc}) are
+ * seen: the content each leaves stays a possible survivor of the line in
+ * {@link SimulatedMedia#crash} until the line is written back and fenced, and the line is dirty
+ * for {@link SimulatedMedia#pmemcheck()} until it is written back or, on eADR media, fenced, so
+ * the same scratch made through the Arch shows.
+ * <p>
+ * {@link SimulatedMedia#pmemcheck()} reports what pmemcheck would: write-backs that covered no
+ * dirty line, and lines left dirty, with stacks when {@link #STACKS_PROPERTY} or the constructor
+ * asks for them.
+ * <p>
  * Memory that is not tracked is copied correctly and otherwise ignored, so the Arch can serve
  * any program. Thread-safe: operations on tracked memory are serialized.
  */
@@ -48,6 +74,13 @@ public final class SimulatedArch implements Arch {
 
     /** The provider name, for {@code -Djdax.arch=simulated}. */
     public static final String NAME = "simulated";
+
+    /**
+     * {@code jdax.sim.stacks=true}: simulators made without saying capture the caller's stack at
+     * each cached store and write-back into tracked memory, for the entries of
+     * {@link SimulatedMedia#pmemcheck()}. Off by default: a stack per call is slow.
+     */
+    public static final String STACKS_PROPERTY = "jdax.sim.stacks";
 
     /** The most memory one {@link SimulatedMedia} can track (it keeps a persistent copy on the heap). */
     public static final long MAX_TRACKED = 1L << 30;
@@ -58,6 +91,8 @@ public final class SimulatedArch implements Arch {
         COPY_NOCACHE,
         /** {@link #copyFlushcache} into tracked memory. */
         COPY_FLUSHCACHE,
+        /** The cached stores of {@link #memset}, {@link #memmove} or {@link #copyMc} into tracked memory. */
+        STORE,
         /** {@link #writeback} of tracked memory. */
         WRITEBACK,
         /** {@link #fence}. */
@@ -90,16 +125,31 @@ public final class SimulatedArch implements Arch {
     private final Map<Object, TreeMap<Long, SimulatedMedia.Region>> heapIndex = new IdentityHashMap<>();
     private final List<SimulatedMedia> media = new ArrayList<>();
     private final Listener listener;
+    private final boolean captureStacks;
     private volatile boolean tracking;
+    private volatile boolean barrier = true; // see withoutProcessBarrier
 
     /** A simulator with no listener. */
     public SimulatedArch() {
         this(null);
     }
 
-    /** A simulator that reports every operation on tracked memory to {@code listener} (may be null). */
+    /**
+     * A simulator that reports every operation on tracked memory to {@code listener} (may be
+     * null), capturing stacks if {@link #STACKS_PROPERTY} says so.
+     */
     public SimulatedArch(Listener listener) {
+        this(listener, Boolean.getBoolean(STACKS_PROPERTY));
+    }
+
+    /**
+     * A simulator that reports every operation on tracked memory to {@code listener} (may be
+     * null) and, if {@code captureStacks}, keeps the caller's stack for each entry of
+     * {@link SimulatedMedia#pmemcheck()}.
+     */
+    public SimulatedArch(Listener listener, boolean captureStacks) {
         this.listener = listener;
+        this.captureStacks = captureStacks;
     }
 
     @Override
@@ -114,7 +164,10 @@ public final class SimulatedArch implements Arch {
         f.put("copyNocache", "non-temporal whole lines from native sources, cached otherwise");
         f.put("copyFlushcache", "non-temporal whole lines from native sources; cached + write-back for partial lines"
                 + " and heap sources");
+        f.put("memset/memmove", "cached stores, seen; then write-back and fence per the flags");
+        f.put("copyMc", "cached stores, seen when into tracked memory (copyEadr's small copies)");
         f.put("writeback", "counted per line; redundant write-backs reported (C4)");
+        f.put("fence", "persists the write-backs and non-temporal stores of the calling thread only");
         f.put("crash", "seeded choice per unfenced line (LINE) or per 8-byte word (WORD8)");
         f.put("eADR", "media of PERSISTENT_CACHE devices: a fence makes every earlier store persistent");
         return f;
@@ -277,6 +330,15 @@ public final class SimulatedArch implements Arch {
         }
     }
 
+    /** {@link SimulatedMedia#pmemcheck()} over all tracked memory. */
+    public PmemcheckReport pmemcheck() {
+        PmemcheckReport sum = PmemcheckReport.NONE;
+        for (SimulatedMedia m : media()) {
+            sum = sum.plus(m.pmemcheck());
+        }
+        return sum;
+    }
+
     /** The figures of C4 summed over all tracked memory. */
     public WritebackStats stats() {
         WritebackStats sum = WritebackStats.NONE;
@@ -307,18 +369,82 @@ public final class SimulatedArch implements Arch {
         }
         // A mapped file is native memory: it streams like any native source.
         boolean nativeSource = src.isNative();
+        long thread = Thread.currentThread().threadId();
+        List<StackTraceElement> stack = kind == Kind.COPY_NOCACHE ? stack() : List.of();
         List<Event> events;
         synchronized (lock) {
             MemorySegment.copy(src, srcOffset, dst, dstOffset, bytes);
             events = apply(kind, dst, dstOffset, bytes, (m, off, len) -> {
                 if (kind == Kind.COPY_NOCACHE) {
-                    m.storeNocache(off, len, nativeSource);
+                    m.storeNocache(off, len, nativeSource, thread, stack);
                 } else {
-                    m.storeFlushcache(off, len, nativeSource);
+                    m.storeFlushcache(off, len, nativeSource, thread);
                 }
             });
         }
         fire(events);
+    }
+
+    /**
+     * Like the default, a plain copy; into tracked memory (the small copies of {@link #copyEadr}),
+     * cached stores that are seen, as {@link #memset}'s.
+     */
+    @Override
+    public void copyMc(MemorySegment src, long srcOffset, MemorySegment dst, long dstOffset, long bytes) {
+        Ranges.check(src, srcOffset, bytes);
+        Ranges.checkWritable(dst, dstOffset, bytes);
+        store(dst, dstOffset, bytes, () -> MemoryFaultException.copy(src, srcOffset, dst, dstOffset, bytes));
+    }
+
+    /**
+     * Like the default: cached stores, then per {@code flags} a write-back of every line and a
+     * fence; the stores are seen, so what they left in a line stays a possible survivor until the
+     * line is written back and fenced.
+     */
+    @Override
+    public void memset(MemorySegment dst, long offset, long bytes, byte value, int flags) {
+        Ranges.checkWritable(dst, offset, bytes);
+        store(dst, offset, bytes, () -> {
+            try {
+                dst.asSlice(offset, bytes).fill(value);
+            } catch (InternalError e) {
+                throw MemoryFaultException.fromJdk(e, "memset of " + bytes + " bytes at " + dst + " + " + offset);
+            }
+        });
+        persistAfter(dst, offset, bytes, flags);
+    }
+
+    /** Like the default, with its stores seen: see {@link #memset}. */
+    @Override
+    public void memmove(MemorySegment dst, long dstOffset, MemorySegment src, long srcOffset, long bytes,
+                        int flags) {
+        Ranges.check(src, srcOffset, bytes);
+        Ranges.checkWritable(dst, dstOffset, bytes);
+        store(dst, dstOffset, bytes, () -> MemoryFaultException.copy(src, srcOffset, dst, dstOffset, bytes));
+        persistAfter(dst, dstOffset, bytes, flags);
+    }
+
+    private void store(MemorySegment dst, long offset, long bytes, Runnable stores) {
+        if (!tracking) {
+            stores.run();
+            return;
+        }
+        List<StackTraceElement> stack = stack();
+        List<Event> events;
+        synchronized (lock) {
+            stores.run();
+            events = apply(Kind.STORE, dst, offset, bytes, (m, off, len) -> m.storeCached(off, len, stack));
+        }
+        fire(events);
+    }
+
+    private void persistAfter(MemorySegment dst, long offset, long bytes, int flags) {
+        if ((flags & MEM_NOFLUSH) == 0) {
+            writeback(dst, offset, bytes);
+            if ((flags & MEM_NODRAIN) == 0) {
+                fence();
+            }
+        }
     }
 
     @Override
@@ -327,24 +453,82 @@ public final class SimulatedArch implements Arch {
         if (!tracking) {
             return;
         }
+        long thread = Thread.currentThread().threadId();
+        List<StackTraceElement> stack = stack();
         List<Event> events;
         synchronized (lock) {
-            events = apply(Kind.WRITEBACK, segment, offset, bytes, SimulatedMedia::writeback);
+            events = apply(Kind.WRITEBACK, segment, offset, bytes,
+                    (m, off, len) -> m.writeback(off, len, thread, stack));
         }
         fire(events);
     }
 
+    /**
+     * An sfence of the calling thread: its own write-backs and non-temporal stores become
+     * persistent, other threads' stay pending until they fence.
+     */
     @Override
     public void fence() {
         if (!tracking) {
             return;
         }
+        long thread = Thread.currentThread().threadId();
         synchronized (lock) {
             for (SimulatedMedia m : media) {
-                m.fence();
+                m.fence(thread);
             }
         }
         fire(List.of(new Event(Kind.FENCE, null, 0, 0)));
+    }
+
+    /**
+     * Models a kernel without {@code membarrier(2)} from now on: {@link #processBarrier()} answers
+     * false, so devices opened afterwards fence their readers and writers themselves.
+     *
+     * @return this
+     */
+    public SimulatedArch withoutProcessBarrier() {
+        barrier = false;
+        return this;
+    }
+
+    /**
+     * {@code membarrier(2)}, as native-x86 runs it: every thread's write-backs and non-temporal
+     * stores become persistent (an interrupt on each CPU drains them), which the device core uses
+     * so that a flush covers other threads' copies. Seen as a fence tick when it settled something.
+     *
+     * @return true: the simulator always has it
+     */
+    @Override
+    public boolean processBarrier() {
+        if (!barrier) {
+            return false;
+        }
+        if (!tracking) {
+            return true;
+        }
+        boolean any = false;
+        synchronized (lock) {
+            for (SimulatedMedia m : media) {
+                any |= m.barrier();
+            }
+        }
+        if (any) { // a barrier that settled nothing changes no crash image: no tick
+            fire(List.of(new Event(Kind.FENCE, null, 0, 0)));
+        }
+        return true;
+    }
+
+    /** The caller's stack below the simulator, or nothing when stacks are not captured. */
+    private List<StackTraceElement> stack() {
+        if (!captureStacks) {
+            return List.of();
+        }
+        return StackWalker.getInstance().walk(frames -> frames
+                .dropWhile(f -> f.getClassName().equals(SimulatedArch.class.getName())
+                        || f.getClassName().startsWith(SimulatedArch.class.getName() + "$"))
+                .map(StackWalker.StackFrame::toStackTraceElement)
+                .toList());
     }
 
     private interface PieceAction {

@@ -17,19 +17,29 @@ import java.util.SplittableRandom;
 
 /**
  * Device memory tracked by a {@link SimulatedArch}: the media model of contract C9, one state per
- * 64-byte line, in a {@link PersistenceDomain}: with {@code MEMORY_CONTROLLER} (ADR) a fence makes
- * persistent what was written back or stored non-temporally; with {@code CPU_CACHE} (eADR) it
- * makes every store before it persistent. For each line it keeps the content that is surely persistent, the contents it
- * was written back or stored non-temporally with since the last fence (pending), and whether the
- * Arch stored into it with cached stores since. Stores that bypass the Arch (a program writing
- * into a direct mapping) need no hook: a line whose memory differs from its last known content
- * is dirty by definition.
+ * 64-byte line, in a {@link PersistenceDomain}: with {@code MEMORY_CONTROLLER} (ADR) a thread's
+ * fence makes persistent what that thread wrote back or stored non-temporally; with
+ * {@code CPU_CACHE} (eADR) a fence makes every store before it persistent. For each line it keeps
+ * the content that is surely persistent; the contents it was written back or stored
+ * non-temporally with and not yet fenced by the thread that did it (pending); the content after
+ * each cached store through the Arch since it was last written back (the cache may have evicted
+ * any of them); and whether the Arch stored into it with cached stores since. Stores that bypass
+ * the Arch (a program writing into a direct mapping) need no hook: a line whose memory differs
+ * from its last known content is dirty by definition. What such stores do in between is not
+ * seen: {@link SimulatedArch} says what that hides.
  * <p>
  * Offsets in this API are device offsets: {@link #start()} is the first tracked byte.
  * Thread-safe; every method synchronizes on the owning arch.
  */
 public final class SimulatedMedia {
     private static final int LINE = Arch.CACHE_LINE;
+
+    /**
+     * A content a line was written back or stored non-temporally with, and the thread that did it:
+     * only that thread's fence makes it persistent (an sfence orders its own core's stores).
+     */
+    private record Pending(long thread, byte[] content) {
+    }
 
     /** One contiguous piece of the tracked memory, as a driver handed it out. */
     record Region(SimulatedMedia media, long mediaOffset, MemorySegment memory, long key) {
@@ -48,13 +58,18 @@ public final class SimulatedMedia {
     private final MemorySegment persistentSeg;
     private final BitSet dirty;
     private final int[] writebacks;
-    private final Map<Integer, List<byte[]>> pending = new HashMap<>();
+    private final Map<Integer, List<Pending>> pending = new HashMap<>();
+    private final Map<Integer, List<byte[]>> evictable = new HashMap<>();
+    private final Map<Integer, List<StackTraceElement>> storeStacks = new HashMap<>();
+    private final List<PmemcheckReport.Entry> wastedEntries = new ArrayList<>();
+    private long wasted;
     private long bytesCopied;
     private long ntLines;
     private long cachedLines;
     private long linesWrittenBack;
     private long redundant;
     private long fences;
+    private long barriers;
     private boolean released;
 
     SimulatedMedia(SimulatedArch arch, String name, long start, List<MemorySegment> chunks, PersistenceDomain domain) {
@@ -127,13 +142,13 @@ public final class SimulatedMedia {
     }
 
     /** {@code copyNocache}: non-temporal whole lines from native sources, cached stores for the rest. */
-    void storeNocache(long off, long len, boolean nativeSource) {
+    void storeNocache(long off, long len, boolean nativeSource, long thread, List<StackTraceElement> stack) {
         bytesCopied += len;
         forLines(off, len, (line, whole) -> {
             if (whole && nativeSource) {
-                ntLine(line);
+                ntLine(line, thread);
             } else {
-                cachedLine(line);
+                cachedLine(line, stack);
             }
         });
     }
@@ -142,39 +157,103 @@ public final class SimulatedMedia {
      * {@code memcpy_flushcache}: non-temporal whole lines from native sources; cached stores and a
      * write-back for partial lines and for heap sources (which cannot be streamed).
      */
-    void storeFlushcache(long off, long len, boolean nativeSource) {
+    void storeFlushcache(long off, long len, boolean nativeSource, long thread) {
         bytesCopied += len;
         forLines(off, len, (line, whole) -> {
             if (whole && nativeSource) {
-                ntLine(line);
+                ntLine(line, thread);
             } else {
-                cachedLine(line);
-                writebackLine(line);
+                cachedLine(line, List.of()); // written back at once: never left dirty
+                writebackLine(line, thread);
             }
         });
     }
 
-    void writeback(long off, long len) {
-        forLines(off, len, (line, whole) -> writebackLine(line));
+    /** {@code memset}/{@code memmove} with cached stores: the write-back, if any, is a separate call. */
+    void storeCached(long off, long len, List<StackTraceElement> stack) {
+        forLines(off, len, (line, whole) -> cachedLine(line, stack));
     }
 
-    void fence() {
+    void writeback(long off, long len, long thread, List<StackTraceElement> stack) {
+        boolean[] coveredDirty = {false};
+        forLines(off, len, (line, whole) -> coveredDirty[0] |= writebackLine(line, thread));
+        if (!coveredDirty[0] && len > 0) {
+            wasted++; // pmemcheck's redundant flush: the whole call was for nothing
+            if (wastedEntries.size() < PmemcheckReport.MAX_ENTRIES) {
+                wastedEntries.add(new PmemcheckReport.Entry(PmemcheckReport.Kind.WASTED_WRITEBACK, name, start + off,
+                        len, stack));
+            }
+        }
+    }
+
+    /** A fence by {@code thread}: its pending lines become persistent, other threads' stay pending. */
+    void fence(long thread) {
         fences++;
         if (domain == PersistenceDomain.CPU_CACHE) {
-            // eADR: whatever the stores before the fence left in the cache is in the persistence
-            // domain now, dirty or not, seen by the Arch or stored straight into the mapping.
-            BitSet u = unsettled();
-            for (int l = u.nextSetBit(0); l >= 0; l = u.nextSetBit(l + 1)) {
-                System.arraycopy(readLine(l), 0, persistent, l * LINE, LINE);
-            }
-            dirty.clear();
-            pending.clear();
+            settleCache();
             return;
         }
-        for (Map.Entry<Integer, List<byte[]>> e : pending.entrySet()) {
-            System.arraycopy(e.getValue().getLast(), 0, persistent, e.getKey() * LINE, LINE);
+        for (var it = pending.entrySet().iterator(); it.hasNext(); ) {
+            var e = it.next();
+            List<Pending> p = e.getValue();
+            int last = p.size() - 1;
+            while (last >= 0 && p.get(last).thread() != thread) {
+                last--;
+            }
+            if (last < 0) {
+                continue;
+            }
+            System.arraycopy(p.get(last).content(), 0, persistent, e.getKey() * LINE, LINE);
+            // What was on its way before it is overtaken; later ones, by other threads, are still on theirs.
+            p.subList(0, last + 1).clear();
+            if (p.isEmpty()) {
+                it.remove();
+            }
         }
+    }
+
+    /**
+     * A process-wide barrier ({@code membarrier(2)}): every CPU running a thread of the process
+     * takes an interrupt, which drains its write-combining buffers and completes its write-backs,
+     * so every thread's pending lines become persistent (the last content of each). Not a fence
+     * of any one thread: counted apart.
+     *
+     * @return whether it made anything persistent
+     */
+    boolean barrier() {
+        barriers++;
+        if (domain == PersistenceDomain.CPU_CACHE) {
+            boolean any = !unsettled().isEmpty();
+            settleCache();
+            return any;
+        }
+        for (var e : pending.entrySet()) {
+            List<Pending> p = e.getValue();
+            System.arraycopy(p.getLast().content(), 0, persistent, e.getKey() * LINE, LINE);
+        }
+        boolean any = !pending.isEmpty();
         pending.clear();
+        return any;
+    }
+
+    /**
+     * eADR: whatever the stores before a fence left in the cache is in the persistence domain
+     * now, dirty or not, seen by the Arch or stored straight into the mapping.
+     */
+    private void settleCache() {
+        BitSet u = unsettled();
+        for (int l = u.nextSetBit(0); l >= 0; l = u.nextSetBit(l + 1)) {
+            System.arraycopy(readLine(l), 0, persistent, l * LINE, LINE);
+        }
+        dirty.clear();
+        pending.clear();
+        evictable.clear();
+        storeStacks.clear();
+    }
+
+    /** How many process-wide barriers this media saw. */
+    public long barriers() {
+        return barriers;
     }
 
     private interface LineAction {
@@ -192,38 +271,57 @@ public final class SimulatedMedia {
         }
     }
 
-    private void ntLine(int line) {
+    private void ntLine(int line, long thread) {
         ntLines++;
-        snapshotIfChanged(line);
-        dirty.clear(line);
+        settle(line, thread);
     }
 
-    private void cachedLine(int line) {
+    private void cachedLine(int line, List<StackTraceElement> stack) {
         cachedLines++;
+        if (!dirty.get(line) && !stack.isEmpty()) {
+            storeStacks.put(line, stack); // the store that made it dirty
+        }
         dirty.set(line);
+        // The cache may evict the line as it is now, whatever stores come later: a content that
+        // plain stores change back before a write-back is still one the media may hold.
+        addDistinct(evictable.computeIfAbsent(line, k -> new ArrayList<>(2)), readLine(line));
     }
 
-    private void writebackLine(int line) {
+    /** True if the line had a store to write back. */
+    private boolean writebackLine(int line, long thread) {
         linesWrittenBack++;
         writebacks[line]++;
         if (!dirty.get(line) && Arrays.equals(readLine(line), lastSnapshot(line))) {
             redundant++; // nothing cached since the line was last made pending or persistent
-            return;
+            return false;
         }
-        snapshotIfChanged(line);
-        dirty.clear(line);
+        settle(line, thread);
+        return true;
     }
 
-    private void snapshotIfChanged(int line) {
-        byte[] now = readLine(line);
-        if (!Arrays.equals(now, lastSnapshot(line))) {
-            pending.computeIfAbsent(line, k -> new ArrayList<>(2)).add(now);
+    /**
+     * The line is on its way to the media as it is now, by {@code thread}: pending, and with it
+     * the contents an eviction may have put there since, which that thread's fence overtakes.
+     */
+    private void settle(int line, long thread) {
+        List<byte[]> evicted = evictable.remove(line);
+        if (evicted != null) {
+            evicted.forEach(c -> snapshotIfChanged(line, c, thread));
+        }
+        snapshotIfChanged(line, readLine(line), thread);
+        dirty.clear(line);
+        storeStacks.remove(line);
+    }
+
+    private void snapshotIfChanged(int line, byte[] content, long thread) {
+        if (!Arrays.equals(content, lastSnapshot(line))) {
+            pending.computeIfAbsent(line, k -> new ArrayList<>(2)).add(new Pending(thread, content));
         }
     }
 
     private byte[] lastSnapshot(int line) {
-        List<byte[]> p = pending.get(line);
-        return p != null ? p.getLast() : Arrays.copyOfRange(persistent, line * LINE, line * LINE + LINE);
+        List<Pending> p = pending.get(line);
+        return p != null ? p.getLast().content() : Arrays.copyOfRange(persistent, line * LINE, line * LINE + LINE);
     }
 
     private byte[] readLine(int line) {
@@ -333,9 +431,35 @@ public final class SimulatedMedia {
         }
     }
 
-    /** Zeroes the counters (not the line states). */
+    /**
+     * What pmemcheck would report now: the wasted write-backs since tracking began or the last
+     * {@link #resetStats()}, and the lines dirty now. Call it before the device closes.
+     *
+     * @throws DaxException ENXIO if the device's memory was already released
+     */
+    public PmemcheckReport pmemcheck() {
+        synchronized (arch.lock) {
+            List<PmemcheckReport.Entry> entries = new ArrayList<>(wastedEntries);
+            long dirtyLines = 0;
+            BitSet u = unsettled();
+            for (int l = u.nextSetBit(0); l >= 0; l = u.nextSetBit(l + 1)) {
+                if (stateOf(l) == LineState.DIRTY) {
+                    dirtyLines++;
+                    if (entries.size() < PmemcheckReport.MAX_ENTRIES) {
+                        entries.add(new PmemcheckReport.Entry(PmemcheckReport.Kind.DIRTY_LINE, name,
+                                start + (long) l * LINE, LINE, storeStacks.getOrDefault(l, List.of())));
+                    }
+                }
+            }
+            return new PmemcheckReport(wasted, dirtyLines, entries);
+        }
+    }
+
+    /** Zeroes the counters and the wasted write-backs of {@link #pmemcheck()} (not the line states). */
     public void resetStats() {
         synchronized (arch.lock) {
+            wasted = 0;
+            wastedEntries.clear();
             bytesCopied = 0;
             ntLines = 0;
             cachedLines = 0;
@@ -374,8 +498,11 @@ public final class SimulatedMedia {
     private List<byte[]> candidates(int line) {
         List<byte[]> c = new ArrayList<>(4);
         c.add(Arrays.copyOfRange(persistent, line * LINE, line * LINE + LINE));
-        for (byte[] p : pending.getOrDefault(line, List.of())) {
-            addDistinct(c, p);
+        for (Pending p : pending.getOrDefault(line, List.of())) {
+            addDistinct(c, p.content());
+        }
+        for (byte[] e : evictable.getOrDefault(line, List.of())) {
+            addDistinct(c, e);
         }
         addDistinct(c, readLine(line));
         return c;
@@ -397,7 +524,9 @@ public final class SimulatedMedia {
 
     /**
      * The media that survives a power failure now: every fenced line as it was fenced, and for
-     * each line that was not, a state chosen by {@code seed} among those it could be in (C9).
+     * each line that was not, a state chosen by {@code seed} among those it could be in (C9): its
+     * last persistent content, a pending one, one left by a cached store through the Arch, or
+     * its current content.
      * The same state and seed always give the same image. Nothing in the simulation changes.
      *
      * @return the surviving bytes of the tracked range ({@code size()} bytes, index 0 = {@link #start()})

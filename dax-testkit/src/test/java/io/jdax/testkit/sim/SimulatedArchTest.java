@@ -187,6 +187,162 @@ class SimulatedArchTest {
         assertEquals(2, media.persistentImage()[0], "the fence persists the last write-back, not the later store");
     }
 
+    private byte[] lineOfByte(int value) {
+        byte[] b = new byte[64];
+        Arrays.fill(b, (byte) value);
+        return b;
+    }
+
+    /** Writes a line of {@code value} at {@code offset}, written back and fenced: acknowledged. */
+    private void persistLine(long offset, int value) {
+        arch.copyFlushcache(MemorySegment.ofArray(lineOfByte(value)), 0, device, offset, 64);
+        arch.fence();
+    }
+
+    /** The first byte of the line at {@code offset} in each of 100 seeded crash images. */
+    private Set<Byte> survivors(long offset) {
+        Set<Byte> seen = new HashSet<>();
+        for (long seed = 0; seed < 100; seed++) {
+            seen.add(media.crash(seed)[(int) offset]);
+        }
+        return seen;
+    }
+
+    @Test
+    void aPersistentLineScratchedByAnArchStoreAndRestoredMayHaveBeenEvictedScratched() {
+        persistLine(1024, 9);
+        // memset through the Arch without write-back, then the old bytes put back with plain
+        // stores: the cache may have evicted the scratched line in between.
+        arch.memset(device, 1024, 64, (byte) 0x5C, io.jdax.arch.Arch.MEM_NOFLUSH);
+        MemorySegment.copy(MemorySegment.ofArray(lineOfByte(9)), 0, device, 1024, 64);
+        arch.fence();
+        assertEquals(LineState.DIRTY, media.lineState(1024), "stored through the Arch, never written back");
+        assertEquals(Set.of((byte) 9, (byte) 0x5C), survivors(1024));
+        arch.writeback(device, 1024, 64);
+        arch.fence();
+        assertEquals(Set.of((byte) 9), survivors(1024), "written back and fenced: the restored line is on the media");
+    }
+
+    @Test
+    void aPersistentLineScratchedWithPlainStoresAndRestoredIsTheSimulatorsBlindSpot() {
+        persistLine(1024, 9);
+        device.asSlice(1024, 64).fill((byte) 0x5C); // no Arch call: the simulator never sees this
+        MemorySegment.copy(MemorySegment.ofArray(lineOfByte(9)), 0, device, 1024, 64);
+        arch.fence();
+        // A real cache may have evicted the scratched line; the simulator knows only the contents
+        // it saw at Arch calls, so the line looks clean and every crash keeps it.
+        assertEquals(LineState.CLEAN, media.lineState(1024));
+        assertEquals(Set.of((byte) 9), survivors(1024));
+    }
+
+    @Test
+    void aFenceMakesPersistentOnlyTheWriteBacksOfItsOwnThread() throws Exception {
+        device.asSlice(2048, 64).fill((byte) 7);
+        Thread a = Thread.ofPlatform().start(() -> arch.writeback(device, 2048, 64));
+        a.join();
+        Thread b = Thread.ofPlatform().start(arch::fence);
+        b.join();
+        assertEquals(LineState.PENDING, media.lineState(2048), "B's sfence does not order A's clwb");
+        assertEquals(0, media.persistentImage()[2048], "the harshest crash loses A's line");
+        assertEquals(Set.of((byte) 0, (byte) 7), survivors(2048));
+        Thread.ofPlatform().start(arch::fence).join();
+        assertEquals(LineState.PENDING, media.lineState(2048), "nor does a third thread's");
+        Thread.ofPlatform().start(() -> {
+            arch.writeback(device, 2048, 64); // the line is not dirty: a no-op clwb orders nothing
+            arch.fence();
+        }).join();
+        assertEquals(LineState.PENDING, media.lineState(2048));
+        device.asSlice(2048, 8).fill((byte) 8);
+        arch.writeback(device, 2048, 64);
+        arch.fence();
+        assertEquals(LineState.CLEAN, media.lineState(2048), "this thread's write-back and fence");
+        assertEquals(8, media.persistentImage()[2048]);
+        assertEquals(7, media.persistentImage()[2048 + 8]);
+    }
+
+    @Test
+    void aProcessBarrierMakesEveryThreadsPendingLinesPersistentAndIsCountedApart() throws Exception {
+        MemorySegment src = nativeSource(4096, 3);
+        Thread.ofPlatform().start(() -> arch.copyNocache(src, 0, device, 8192, 4096)).join();
+        assertEquals(64, media.unfencedLines(8192, 4096).size());
+        long before = media.barriers();
+        assertTrue(arch.processBarrier());
+        assertEquals(List.of(), media.unfencedLines(8192, 4096), "membarrier drains the other thread's movnt");
+        assertEquals(src.get(java.lang.foreign.ValueLayout.JAVA_BYTE, 0), media.persistentImage()[8192]);
+        assertEquals(before + 1, media.barriers());
+    }
+
+    @Test
+    void nonTemporalStoresArePersistentAfterTheFenceOfTheirOwnThreadOnly() throws Exception {
+        MemorySegment src = nativeSource(4096, 3);
+        Thread.ofPlatform().start(() -> arch.copyNocache(src, 0, device, 8192, 4096)).join();
+        arch.fence();
+        assertEquals(64, media.unfencedLines(8192, 4096).size(), "another thread's movnt is not ordered here");
+    }
+
+    @Test
+    void pmemcheckReportsAWriteBackOfNoDirtyLineAndLinesLeftDirtyWithTheirStacks() {
+        SimulatedArch sim = new SimulatedArch(null, true);
+        MemorySegment mem = arena.allocate(4096, 4096);
+        SimulatedMedia m = sim.track("stacks", mem);
+        sim.copyFlushcache(MemorySegment.ofArray(lineOfByte(1)), 0, mem, 0, 64);
+        sim.fence();
+        assertTrue(m.pmemcheck().clean(), m.pmemcheck().describe(10));
+        sim.writeback(mem, 0, 128); // both lines clean: wasted
+        sim.memset(mem, 256, 10, (byte) 2, io.jdax.arch.Arch.MEM_NOFLUSH); // stored, never written back
+        mem.set(ValueLayout.JAVA_BYTE, 1000, (byte) 3); // a plain store: dirty, no stack
+        PmemcheckReport r = m.pmemcheck();
+        assertEquals(1, r.wastedWritebacks(), r.describe(10));
+        assertEquals(2, r.dirtyLines(), r.describe(10));
+        assertEquals(List.of(PmemcheckReport.Kind.WASTED_WRITEBACK, PmemcheckReport.Kind.DIRTY_LINE,
+                PmemcheckReport.Kind.DIRTY_LINE), r.entries().stream().map(PmemcheckReport.Entry::kind).toList());
+        assertEquals(List.of(0L, 256L, 960L), r.entries().stream().map(PmemcheckReport.Entry::deviceOffset).toList());
+        String test = "pmemcheckReportsAWriteBackOfNoDirtyLineAndLinesLeftDirtyWithTheirStacks";
+        assertEquals(test, r.entries().get(0).stack().getFirst().getMethodName(), "the caller, not the simulator");
+        assertEquals(test, r.entries().get(1).stack().getFirst().getMethodName());
+        assertEquals(List.of(), r.entries().get(2).stack(), "a plain store leaves no trace but its bytes");
+        assertTrue(r.describe(10).contains("at " + SimulatedArchTest.class.getName() + "." + test), r.describe(10));
+        sim.writeback(mem, 0, 4096); // covers the dirty lines: not wasted
+        sim.fence();
+        assertEquals(new PmemcheckReport(1, 0, List.of(r.entries().getFirst())), m.pmemcheck());
+        m.resetStats();
+        assertEquals(PmemcheckReport.NONE, m.pmemcheck());
+    }
+
+    @Test
+    void copyMcIntoTrackedMemoryIsASeenStoreAndReadsAreNot() {
+        List<SimulatedArch.Event> events = new ArrayList<>();
+        SimulatedArch sim = new SimulatedArch(events::add);
+        MemorySegment mem = arena.allocate(4096, 4096);
+        SimulatedMedia m = sim.track("eadr", mem, PersistenceDomain.CPU_CACHE);
+        MemorySegment src = nativeSource(100, 4);
+        sim.copyMc(src, 0, mem, 10, 100); // copyEadr's small copy: cached stores into the device
+        sim.copyMc(mem, 0, arena.allocate(200), 0, 200); // a read: nothing to see
+        assertEquals(List.of(new SimulatedArch.Event(SimulatedArch.Kind.STORE, m, 10, 100)), events);
+        assertEquals(2, m.stats().cachedLines());
+        assertEquals(2, m.pmemcheck().dirtyLines(), "stored after the last fence");
+        sim.fence();
+        assertTrue(m.pmemcheck().clean(), "eADR: the fence made them persistent");
+    }
+
+    @Test
+    void stacksAreCapturedOnlyWhenAskedFor() {
+        arch.writeback(device, 0, 64);
+        assertEquals(List.of(), media.pmemcheck().entries().getFirst().stack(), "off by default");
+        System.setProperty(SimulatedArch.STACKS_PROPERTY, "true");
+        SimulatedArch sim;
+        try {
+            sim = new SimulatedArch();
+        } finally {
+            System.clearProperty(SimulatedArch.STACKS_PROPERTY);
+        }
+        MemorySegment mem = arena.allocate(4096, 4096);
+        SimulatedMedia m = sim.track("stacks", mem);
+        sim.writeback(mem, 0, 64);
+        assertFalse(m.pmemcheck().entries().getFirst().stack().isEmpty());
+        assertEquals(1, sim.pmemcheck().wastedWritebacks());
+    }
+
     @Test
     void theWord8ModelTearsLinesAtEightByteBoundariesOnly() {
         byte[] a = new byte[64];

@@ -15,6 +15,7 @@ import io.jdax.dax.PersistenceMode;
 import io.jdax.uio.IovIter;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.Optional;
 import java.util.Set;
 
@@ -31,8 +32,13 @@ import java.util.Set;
  *       written back (the old framework fallback, not durable on a CPU_CACHE device);</li>
  *   <li>{@code none}: no copyFromIter, so writers take the core's fallback (flushcache here).</li>
  * </ul>
- * {@code defect=greedy} makes directAccess answer one page more than asked. Test code only:
- * proves that campaigns and the suite catch what they must.
+ * {@code defect=greedy} makes directAccess answer one page more than asked; {@code defect=overflush}
+ * makes flush write the whole device back before pmem's fence, though pmem's copies left no line
+ * dirty (pmemcheck's wasted write-backs). {@code scratch=plain} or {@code scratch=arch} makes flush
+ * first use the device's first line as scratch space, with plain stores or an Arch memset without
+ * write-back, and put its bytes back with plain stores: a line already acknowledged is changed and
+ * restored, never written back. Test code only: proves that campaigns and the suite catch what they
+ * must, and pins what they cannot.
  * <p>
  * The variant's operations run on a pmem device opened inside it: every page is answered in that
  * device's whole mapping, so a copy's offset is a device position the inner device can be asked
@@ -51,15 +57,19 @@ public final class PmemVariantDriver implements DaxDriver {
 
     @Override
     public DaxDevice open(DeviceSpec spec, Arch arch) {
-        spec.requireKnownParams(Set.of("copy", "size", "create", "defect"));
+        spec.requireKnownParams(Set.of("copy", "size", "create", "defect", "scratch"));
         String copy = spec.param("copy").orElse("pmem");
         if (!Set.of("pmem", "cached", "seed", "nocache", "none").contains(copy)) {
             throw new DaxException(Errno.EINVAL, "device spec '" + spec
                     + "': copy must be pmem, cached, seed, nocache or none");
         }
         String defect = spec.param("defect").orElse("");
-        if (!Set.of("", "greedy").contains(defect)) {
-            throw new DaxException(Errno.EINVAL, "device spec '" + spec + "': defect must be greedy");
+        if (!Set.of("", "greedy", "overflush").contains(defect)) {
+            throw new DaxException(Errno.EINVAL, "device spec '" + spec + "': defect must be greedy or overflush");
+        }
+        String scratch = spec.param("scratch").orElse("");
+        if (!Set.of("", "plain", "arch").contains(scratch)) {
+            throw new DaxException(Errno.EINVAL, "device spec '" + spec + "': scratch must be plain or arch");
         }
         StringBuilder inner = new StringBuilder("pmem:").append(spec.path());
         String sep = "?";
@@ -74,7 +84,7 @@ public final class PmemVariantDriver implements DaxDriver {
             DaxDevice.Info info = new DaxDevice.Info("pmemx-" + copy, spec, pmem.size(), pmem.alignment(),
                     PersistenceMode.CPU_CACHE, "test variant: pmem over a plain file, treated as a MAP_SYNC mapping",
                     pmem.badBlocks().orElse(null), DaxDevice.CLOSE_TIMEOUT);
-            return new DaxDevice(info, arch, new VariantOps(pmem, arch, copy, defect.equals("greedy")));
+            return new DaxDevice(info, arch, new VariantOps(pmem, arch, copy, defect, scratch));
         } catch (RuntimeException e) {
             pmem.close();
             throw e;
@@ -83,14 +93,20 @@ public final class PmemVariantDriver implements DaxDriver {
 
     private static final class VariantOps implements DaxOperations {
         private final DaxDevice pmem;
+        private final Arch arch;
         /** The inner device's whole mapping: a kaddr offset in it is a device position. */
         private final MemorySegment memory;
         private final boolean greedy;
+        private final boolean overflush;
+        private final String scratch;
         private final Optional<CopyFromIter> copyFromIter;
 
-        VariantOps(DaxDevice pmem, Arch arch, String copy, boolean greedy) {
+        VariantOps(DaxDevice pmem, Arch arch, String copy, String defect, String scratch) {
             this.pmem = pmem;
-            this.greedy = greedy;
+            this.arch = arch;
+            this.greedy = defect.equals("greedy");
+            this.overflush = defect.equals("overflush");
+            this.scratch = scratch;
             // WRITE, for writable memory; on a page-cache file the first flush then msyncs it all, once
             DirectAccess all = pmem.directAccess(0, pmem.nrPages(), DaxAccessMode.WRITE);
             if (all.nrPages() != pmem.nrPages()) {
@@ -146,6 +162,18 @@ public final class PmemVariantDriver implements DaxDriver {
 
         @Override
         public void flush() {
+            if (!scratch.isEmpty()) {
+                byte[] saved = memory.asSlice(0, Arch.CACHE_LINE).toArray(ValueLayout.JAVA_BYTE);
+                if (scratch.equals("arch")) {
+                    arch.memset(memory, 0, Arch.CACHE_LINE, (byte) 0xEE, Arch.MEM_NOFLUSH);
+                } else {
+                    memory.asSlice(0, Arch.CACHE_LINE).fill((byte) 0xEE);
+                }
+                MemorySegment.copy(MemorySegment.ofArray(saved), 0, memory, 0, Arch.CACHE_LINE);
+            }
+            if (overflush) {
+                arch.writeback(memory, 0, memory.byteSize());
+            }
             pmem.flush();
         }
 

@@ -74,6 +74,7 @@ class CrashCampaignTest {
         ORPHANS.addAndGet(w.orphansSeen);
         TRUNCATES.addAndGet(w.truncatesSeen);
         assertTrue(r.passed(), r.describe());
+        assertTrue(r.pmemcheck().clean(), r.pmemcheck().describe(10)); // no write-back in vain, nothing left dirty
         assertTrue(r.warnings().isEmpty(), r.warnings().toString());
         assertEquals(r.imagesChecked(), w.checks, "every image was judged by the filesystem check");
         assertTrue(r.crashPoints() > 20, "crash points: " + r.crashPoints());

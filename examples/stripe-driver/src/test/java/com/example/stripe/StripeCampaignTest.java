@@ -73,6 +73,7 @@ class StripeCampaignTest {
             // segment; a stripe unit is too short for that) is skipped, saying why.
             Assumptions.assumeTrue(r.applicable(), r.notApplicable());
             assertTrue(r.passed(), r.describe());
+            assertTrue(r.pmemcheck().clean(), r.pmemcheck().describe(10)); // no write-back in vain, nothing left dirty
         }));
     }
 }
