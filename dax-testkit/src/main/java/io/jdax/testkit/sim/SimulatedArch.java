@@ -44,6 +44,8 @@ import java.util.TreeMap;
  *       persistent; other threads' stay pending, as an sfence orders only its own core's. On
  *       media whose {@link PersistenceDomain} is {@code CPU_CACHE} (eADR), every line does, dirty
  *       or not, whichever thread stored it.</li>
+ *   <li>{@link #processBarrier}: {@code membarrier(2)}: every thread's pending lines become
+ *       persistent (the device core runs it in a flush when another thread wrote since).</li>
  * </ul>
  * A device's memory is tracked in the domain its persistence mode implies:
  * {@link io.jdax.dax.PersistenceMode#PERSISTENT_CACHE} devices in {@code CPU_CACHE}, all others in
