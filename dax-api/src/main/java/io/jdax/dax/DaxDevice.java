@@ -414,8 +414,8 @@ public class DaxDevice implements AutoCloseable {
      * ({@code dax_copy_from_iter} in the loop of {@code dax_iomap_iter}): with the driver's own
      * copy, else the core's fallback; a chunk over poisoned memory is retried as a recovery write
      * when the driver has one. Advances the iterator. Durable after {@link #flush()} on any thread;
-     * the non-temporal stores are weakly ordered, so other threads are sure to see the bytes after
-     * this thread's {@code flush()} or a lock it releases, not after a bare release store (C11).
+     * the non-temporal stores are weakly ordered, so other threads are sure to see the bytes only
+     * after this thread's {@code flush()}: flush, then publish (C11).
      *
      * @return the bytes written, {@code min(bytes, iter.count())}; fewer only when a copy came up
      *         short or an error stopped the loop after some bytes (the next call meets it again)
