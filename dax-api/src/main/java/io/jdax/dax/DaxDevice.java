@@ -4,6 +4,8 @@ import io.jdax.arch.Arch;
 import io.jdax.uio.IovIter;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
@@ -81,6 +83,16 @@ public class DaxDevice implements AutoCloseable {
         }
     }
 
+    private static final VarHandle SOLE_USER;
+
+    static {
+        try {
+            SOLE_USER = MethodHandles.lookup().findVarHandle(DaxDevice.class, "soleUser", Thread.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
     private static final MemorySegment ZEROS = MemorySegment.ofArray(new byte[64 * 1024]).asReadOnly();
 
     private final Info info;
@@ -95,7 +107,12 @@ public class DaxDevice implements AutoCloseable {
     private final DaxOperations.CopyFromIter recovery;
     private final DaxOperations.ZeroPageRange zeroPages;
     private final DaxOperations.FlushRange flushRange;
-    private final boolean writerFences; // see wrote()
+    private final boolean ordersStores; // cache instructions on memory that persists: see wrote()
+    private volatile boolean shared; // a second thread has written or flushed: see share()
+    private volatile boolean drained; // and the process barrier after it has run
+    private final Object shareLock = new Object();
+    @SuppressWarnings("unused") // SOLE_USER
+    private volatile Thread soleUser;
     private final DaxOperations.DeepFlush deepFlush;
     private final boolean ownCopyFromIter;
     private final boolean ownCopyToIter;
@@ -135,11 +152,12 @@ public class DaxDevice implements AutoCloseable {
         this.recovery = ops.recoveryWrite().orElse(null);
         this.zeroPages = ops.zeroPageRange().orElse(null);
         this.flushRange = ops.flushRange().orElse(null);
-        // Without a process barrier, a writer's non-temporal stores and write-backs must be
-        // fenced by the writer itself for another thread's flush to cover them; cached stores
-        // (an Arch without write-back has no others) need nothing.
-        this.writerFences = readSide.fenced() && arch.hasCacheWriteback()
-                && info.persistence() != PersistenceMode.VOLATILE;
+        // Shared from the start (every write fences itself) where a late switch could not drain
+        // the sole user's stores: no process barrier. Cached stores (an Arch without write-back
+        // has no others) and volatile memory need no fence at all: never shared.
+        this.ordersStores = arch.hasCacheWriteback() && info.persistence() != PersistenceMode.VOLATILE;
+        this.shared = ordersStores && readSide.fenced();
+        this.drained = shared;
         this.deepFlush = ops.deepFlush().orElse(null);
         this.identity = Objects.requireNonNull(ops.identity(), "the driver's identity");
         this.claimExclusive = ops.claimExclusive().orElse(null);
@@ -414,8 +432,8 @@ public class DaxDevice implements AutoCloseable {
      * ({@code dax_copy_from_iter} in the loop of {@code dax_iomap_iter}): with the driver's own
      * copy, else the core's fallback; a chunk over poisoned memory is retried as a recovery write
      * when the driver has one. Advances the iterator. Durable after {@link #flush()} on any thread;
-     * the non-temporal stores are weakly ordered, so other threads are sure to see the bytes only
-     * after this thread's {@code flush()}: flush, then publish (C11).
+     * the non-temporal stores are weakly ordered, so other threads are sure to see the bytes in
+     * order only once they are fenced (this thread's {@code flush()}): flush, then publish (C11).
      *
      * @return the bytes written, {@code min(bytes, iter.count())}; fewer only when a copy came up
      *         short or an error stopped the loop after some bytes (the next call meets it again)
@@ -466,16 +484,62 @@ public class DaxDevice implements AutoCloseable {
             return done; // bytes done win over the error
         } finally {
             r.kaddr.clear();
-            wrote(r);
+            wrote();
             ReadSide.exit(r);
         }
     }
 
-    /** Counts a write of this thread for {@link #flush()} on other threads (C2). */
-    private void wrote(ReadSide.Reader r) {
-        ReadSide.wrote(r);
-        if (writerFences) {
-            arch.fence(); // no process barrier to drain this thread's stores from another's flush
+    /**
+     * The end of a write through the core (C2 across threads, C11): a fence orders only its own
+     * core's non-temporal stores and write-backs, so once a second thread writes or flushes, every
+     * write fences itself before it returns; while one thread does all of it, its own flush's
+     * fence suffices and nothing is added (C11).
+     */
+    private void wrote() {
+        // A virtual thread may move to another carrier (another core) before its flush: its
+        // writes always fence themselves.
+        if (ordersStores && (shared || !soleUser() || Thread.currentThread().isVirtual())) {
+            arch.fence();
+        }
+    }
+
+    /** The start of a flush: a second thread makes the device shared (see {@link #wrote()}). */
+    private void flushing() {
+        if (ordersStores && !drained) {
+            soleUser();
+        }
+    }
+
+    /**
+     * Whether the calling thread is the only one that has written or flushed through the core;
+     * the first other one makes the device shared for good ({@link #share}).
+     */
+    private boolean soleUser() {
+        Thread t = Thread.currentThread();
+        Object u = SOLE_USER.getAcquire(this);
+        if (u == t || (u == null && SOLE_USER.compareAndSet(this, null, t))) {
+            return true;
+        }
+        share();
+        return false;
+    }
+
+    /**
+     * Writers fence themselves from now on ({@code shared}, set first), then the process barrier
+     * ({@code membarrier(2)}) completes the sole user's writes made before; a sole user's write
+     * that ends after the barrier reads {@code shared} as set and fences itself. Flushes rely on
+     * it only once the barrier has run ({@code drained}): one thread runs it, the others wait.
+     */
+    private void share() {
+        synchronized (shareLock) {
+            if (!drained) {
+                shared = true;
+                if (!arch.processBarrier()) {
+                    // cannot happen: without a process barrier the device was shared from the start
+                    throw new IllegalStateException("no process barrier for a device made shared late");
+                }
+                drained = true;
+            }
         }
     }
 
@@ -541,7 +605,7 @@ public class DaxDevice implements AutoCloseable {
                     try {
                         zeroPages.zeroPageRange(pos / PAGE_SIZE, pages);
                     } finally {
-                        wrote(r);
+                        wrote();
                     }
                     pos += pages * PAGE_SIZE;
                     continue;
@@ -590,9 +654,7 @@ public class DaxDevice implements AutoCloseable {
         checkBytes(pos, bytes, bytes);
         ReadSide.Reader r = readSide.enter(this);
         try {
-            if (persistence() != PersistenceMode.VOLATILE) {
-                readSide.drainOthers(r);
-            }
+            flushing();
             if (flushRange != null) {
                 flushRange.flushRange(pos, bytes);
             } else if (persistence() == PersistenceMode.PERSISTENT_CACHE) {
@@ -628,18 +690,16 @@ public class DaxDevice implements AutoCloseable {
      * The durability point ({@code dax_flush}/{@code nvdimm_flush}): when it returns, every byte
      * written before it through {@link #copyFromIter}, {@link #zero} and {@link #zeroPageRange}
      * survives power loss, for devices that persist at all, whichever thread wrote it (C2). The
-     * driver's flush fences the calling thread's own stores; when another thread has written since
-     * the last drain, the core first runs the Arch's process barrier ({@code membarrier(2)}), which
-     * completes that thread's non-temporal stores and write-backs too.
+     * driver's flush fences the calling thread's own stores; once a second thread uses the device,
+     * the core runs the Arch's process barrier ({@code membarrier(2)}) and every later write fences
+     * itself (C11).
      *
      * @throws DaxException EIO if the data could not be made durable; ENXIO after close
      */
     public final void flush() {
         ReadSide.Reader r = readSide.enter(this);
         try {
-            if (persistence() != PersistenceMode.VOLATILE) {
-                readSide.drainOthers(r);
-            }
+            flushing();
             ops.flush();
         } finally {
             ReadSide.exit(r);
@@ -660,9 +720,7 @@ public class DaxDevice implements AutoCloseable {
     public final void deepFlush() {
         ReadSide.Reader r = readSide.enter(this);
         try {
-            if (persistence() != PersistenceMode.VOLATILE) {
-                readSide.drainOthers(r);
-            }
+            flushing();
             ops.flush();
             if (deepFlush != null) {
                 deepFlush.deepFlush();

@@ -93,8 +93,8 @@ public interface DaxOperations {
      * The durability point ({@code nvdimm_flush}): when it returns, every byte the calling thread
      * wrote before it through the device's copy operations survives power loss, for devices that
      * persist at all (a fence orders only its own thread's write-backs and non-temporal stores;
-     * {@link DaxDevice#flush()} drains the other threads' writes first, so a driver's flush fences
-     * for the calling thread only).
+     * the core makes the other threads' writes complete, so a driver's flush fences for the
+     * calling thread only: C11).
      *
      * @throws DaxException EIO if the data could not be made durable
      */

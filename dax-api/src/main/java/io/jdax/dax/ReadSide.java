@@ -31,8 +31,6 @@ final class ReadSide {
         private long p0, p1, p2, p3, p4, p5, p6; // keep other threads' readers off this line
         final Thread owner;
         int depth; // written by the owner only (DEPTH), read by kill
-        long writes; // written by the owner only (WRITES): its writes through the device so far
-        long drained; // DRAINED: the writes a process barrier has drained, set by flushers
         final Kaddr kaddr = new Kaddr();
         private long q0, q1, q2, q3, q4, q5, q6;
 
@@ -47,16 +45,12 @@ final class ReadSide {
     }
 
     private static final VarHandle DEPTH;
-    private static final VarHandle WRITES;
-    private static final VarHandle DRAINED;
     private static final VarHandle DEAD;
 
     static {
         try {
             MethodHandles.Lookup l = MethodHandles.lookup();
             DEPTH = l.findVarHandle(Reader.class, "depth", int.class);
-            WRITES = l.findVarHandle(Reader.class, "writes", long.class);
-            DRAINED = l.findVarHandle(Reader.class, "drained", long.class);
             DEAD = l.findVarHandle(ReadSide.class, "dead", boolean.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
@@ -65,7 +59,6 @@ final class ReadSide {
 
     private final ThreadLocal<Reader> readers = ThreadLocal.withInitial(this::register);
     private final List<Reader> all = new ArrayList<>(); // guarded by this
-    private volatile Reader[] snapshot = new Reader[0]; // all, for flushers to scan without the lock
     private int sweepAt = 16; // guarded by this
     private final BooleanSupplier processBarrier;
     private final boolean fenced;
@@ -91,12 +84,10 @@ final class ReadSide {
         synchronized (this) {
             if (all.size() >= sweepAt) {
                 // readers of threads that ended holding nothing can never hold anything again
-                // (a thread that ended passed through a context switch: its stores are drained)
                 all.removeIf(x -> !x.owner.isAlive() && (int) DEPTH.getOpaque(x) == 0);
                 sweepAt = Math.max(16, all.size() * 2);
             }
             all.add(r);
-            snapshot = all.toArray(Reader[]::new);
         }
         return r;
     }
@@ -139,49 +130,6 @@ final class ReadSide {
         int d = r.depth;
         if (d > 0) {
             DEPTH.setRelease(r, d - 1);
-        }
-    }
-
-    /**
-     * Counts a write of {@code r}'s thread through the device: it may have left non-temporal
-     * stores and write-backs in flight that only its own fence, or a process barrier, completes.
-     */
-    static void wrote(Reader r) {
-        WRITES.setRelease(r, r.writes + 1);
-    }
-
-    /**
-     * Completes the writes other threads made through the device since the last drain, before the
-     * caller's flush fences its own: an sfence orders only its own core's non-temporal stores and
-     * write-backs, so another thread's copy that happened before this flush may still sit in that
-     * core's write-combining buffers. The process barrier interrupts every CPU running a thread of
-     * the process, which drains them; it runs only when some other thread wrote since the last one,
-     * so a single writer never pays for it. Without a process barrier the writers fence themselves
-     * ({@link #fenced()}) and there is nothing to do here.
-     */
-    void drainOthers(Reader self) {
-        if (fenced) {
-            return;
-        }
-        Reader[] rs = snapshot;
-        boolean behind = false;
-        for (Reader x : rs) {
-            if (x != self && (long) WRITES.getAcquire(x) != (long) DRAINED.getOpaque(x)) {
-                behind = true;
-                break;
-            }
-        }
-        if (!behind) {
-            return;
-        }
-        long[] seen = new long[rs.length]; // only on this slow path: a barrier costs microseconds anyway
-        for (int i = 0; i < rs.length; i++) {
-            seen[i] = (long) WRITES.getAcquire(rs[i]);
-        }
-        processBarrier.getAsBoolean();
-        for (int i = 0; i < rs.length; i++) {
-            // racing flushers may set an older count: that costs a later barrier, never a missed one
-            DRAINED.setOpaque(rs[i], seen[i]);
         }
     }
 

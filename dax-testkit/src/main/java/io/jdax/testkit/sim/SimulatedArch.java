@@ -45,7 +45,7 @@ import java.util.TreeMap;
  *       media whose {@link PersistenceDomain} is {@code CPU_CACHE} (eADR), every line does, dirty
  *       or not, whichever thread stored it.</li>
  *   <li>{@link #processBarrier}: {@code membarrier(2)}: every thread's pending lines become
- *       persistent (the device core runs it in a flush when another thread wrote since).</li>
+ *       persistent (the device core runs it when a second thread starts using a device).</li>
  * </ul>
  * A device's memory is tracked in the domain its persistence mode implies:
  * {@link io.jdax.dax.PersistenceMode#PERSISTENT_CACHE} devices in {@code CPU_CACHE}, all others in
@@ -496,8 +496,8 @@ public final class SimulatedArch implements Arch {
 
     /**
      * {@code membarrier(2)}, as native-x86 runs it: every thread's write-backs and non-temporal
-     * stores become persistent (an interrupt on each CPU drains them), which the device core uses
-     * so that a flush covers other threads' copies. Seen as a fence tick when it settled something.
+     * stores become persistent (an interrupt on each CPU drains them), which the device core runs
+     * when a second thread starts using a device. Seen as a fence tick when it settled something.
      *
      * @return true: the simulator always has it
      */

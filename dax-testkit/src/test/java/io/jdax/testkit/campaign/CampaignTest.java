@@ -256,10 +256,11 @@ class CampaignTest {
 
     @Test
     void aFlushOnAnotherThreadCoversThisThreadsCopies() throws Exception {
-        // pmem's own flush() is an sfence of the thread that calls it; the core drains the other
-        // threads' writes first (a process barrier), so a copy that happened before the flush is
-        // durable whichever thread flushes (C2). Once with the barrier, once without one, where
-        // the writer fences itself.
+        // pmem's own flush() is an sfence of the thread that calls it. Once a second thread uses
+        // the device, the core runs a process barrier (the first thread's writes so far) and every
+        // later write fences itself, so a copy that happened before a flush is durable whichever
+        // thread flushes (C2). Once with the barrier, once without one, where every write fences
+        // itself from the start.
         for (SimulatedArch sim : List.of(new SimulatedArch(), new SimulatedArch().withoutProcessBarrier())) {
             try (DaxDevice dev = DaxDevices.open("pmemx:" + scratch.resolve("x.img") + "?size=64K&create=true", sim)) {
                 SimulatedMedia media = sim.track(dev);
@@ -272,6 +273,8 @@ class CampaignTest {
                 DeviceIo.write(dev, 8192, data);
                 Thread.ofPlatform().start(dev::flush).join();
                 assertEquals(List.of(), media.unfencedLines(8192, 4096), "another thread's flush left ours pending");
+                DeviceIo.write(dev, 16384, data);
+                assertEquals(List.of(), media.unfencedLines(16384, 4096), "a shared device's writes fence themselves");
             }
         }
     }
