@@ -160,7 +160,7 @@ class BenchCommandTest {
         assertTrue(seen.contains("jdax-memset/-/64") && seen.contains("jdax-memmove/-/4096"), seen.toString());
 
         @SuppressWarnings("unchecked")
-        Map<String, Object> json = (Map<String, Object>) MiniJson.parse(Files.readString(out.resolve("results.json")));
+        Map<String, Object> json = (Map<String, Object>) JsonReader.parse(Files.readString(out.resolve("results.json")));
         assertEquals(Boolean.TRUE, json.get("verified"));
         assertEquals(cells, ((List<?>) json.get("results")).size());
         assertEquals(cpuCache ? "CPU_CACHE" : "PAGE_CACHE", ((Map<?, ?>) json.get("pmem")).get("persistence"));
@@ -208,7 +208,7 @@ class BenchCommandTest {
         Cli r = Cli.run(tiny(tmp, "--json", "--methods", "jdax-durable,nocache-ceiling", "--kinds", "USER"));
         assertEquals(0, r.code(), r.toString());
         assertEquals(Files.readString(tmp.resolve("out/results.json")), r.out());
-        Map<?, ?> json = (Map<?, ?>) MiniJson.parse(r.out());
+        Map<?, ?> json = (Map<?, ?>) JsonReader.parse(r.out());
         List<?> results = (List<?>) json.get("results");
         assertEquals(4, results.size());
         for (Object o : results) {

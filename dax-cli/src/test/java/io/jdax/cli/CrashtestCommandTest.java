@@ -22,7 +22,7 @@ class CrashtestCommandTest {
     }
 
     private static List<?> workloads(Cli r) {
-        return (List<?>) ((Map<?, ?>) MiniJson.parse(r.out())).get("workloads");
+        return (List<?>) ((Map<?, ?>) JsonReader.parse(r.out())).get("workloads");
     }
 
     private static Map<?, ?> workload(Cli r, String name) {
@@ -152,7 +152,7 @@ class CrashtestCommandTest {
         Cli r = Cli.run(pointsArgs(tmp, "--points", "5", "--workloads",
                 "sequential-append,daxfs-delete,test-plugin-append", "--json"));
         assertEquals(0, r.code(), r.toString());
-        assertEquals("5 ticks", ((Map<?, ?>) MiniJson.parse(r.out())).get("crash_points_per_campaign"));
+        assertEquals("5 ticks", ((Map<?, ?>) JsonReader.parse(r.out())).get("crash_points_per_campaign"));
         for (String name : List.of("sequential-append", "daxfs-delete", "test-plugin-append")) {
             Map<?, ?> w = workload(r, name);
             assertEquals(5.0, w.get("crash_points"), w.toString());
@@ -168,7 +168,7 @@ class CrashtestCommandTest {
     void pointsAllCrashesAtEveryTick(@TempDir Path tmp) {
         Cli r = Cli.run(pointsArgs(tmp, "--points", "all", "--workloads", "sequential-append,daxfs-fallocate", "--json"));
         assertEquals(0, r.code(), r.toString());
-        assertEquals("every tick", ((Map<?, ?>) MiniJson.parse(r.out())).get("crash_points_per_campaign"));
+        assertEquals("every tick", ((Map<?, ?>) JsonReader.parse(r.out())).get("crash_points_per_campaign"));
         assertEquals(150.0, workload(r, "sequential-append").get("ticks"), "48 records, 12 flushes: " + r.out());
         for (String name : List.of("sequential-append", "daxfs-fallocate")) {
             Map<?, ?> w = workload(r, name);

@@ -111,7 +111,7 @@ class InfoCommandTest {
         String readme = Files.readString(Path.of("..", "README.md"));
         int from = readme.indexOf("```json", readme.indexOf("<!-- info-json-schema -->")) + "```json".length();
         int to = readme.indexOf("```", from);
-        return (Map<?, ?>) MiniJson.parse(readme.substring(from, to));
+        return (Map<?, ?>) JsonReader.parse(readme.substring(from, to));
     }
 
     /** Every key of {@code doc} is in {@code schema} and the other way round ("<x>" stands for any key). */
@@ -139,7 +139,7 @@ class InfoCommandTest {
         Cli json = Cli.run("info", "--json");
         assertEquals(0, json.code(), json.toString());
         assertEquals("", json.err());
-        Map<?, ?> doc = (Map<?, ?>) MiniJson.parse(json.out());
+        Map<?, ?> doc = (Map<?, ?>) JsonReader.parse(json.out());
         Map<String, Object> withoutDevice = new java.util.LinkedHashMap<>();
         schema.forEach((k, v) -> withoutDevice.put(k.toString(), v));
         withoutDevice.put("device", null);
@@ -154,7 +154,7 @@ class InfoCommandTest {
 
         Cli dev = Cli.run("info", "--json", "--device", "pmem:" + tmp.resolve("f") + "?size=1M&create=true");
         assertEquals(0, dev.code(), dev.toString());
-        Map<?, ?> withDevice = (Map<?, ?>) MiniJson.parse(dev.out());
+        Map<?, ?> withDevice = (Map<?, ?>) JsonReader.parse(dev.out());
         sameKeys("info", schema, withDevice);
         Map<?, ?> d = (Map<?, ?>) withDevice.get("device");
         assertEquals("PAGE_CACHE", d.get("persistence"));

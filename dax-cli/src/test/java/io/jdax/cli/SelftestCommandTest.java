@@ -21,7 +21,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class SelftestCommandTest {
 
     private static List<Map<?, ?>> checks(Cli r) {
-        return ((List<?>) ((Map<?, ?>) MiniJson.parse(r.out())).get("checks")).stream().<Map<?, ?>>map(o -> (Map<?, ?>) o).toList();
+        return ((List<?>) ((Map<?, ?>) JsonReader.parse(r.out())).get("checks")).stream().<Map<?, ?>>map(o -> (Map<?, ?>) o).toList();
     }
 
     @Test
@@ -42,7 +42,7 @@ class SelftestCommandTest {
         String dev = "pmem:" + img + "?size=1M&create=true";
         Cli r = Cli.run("selftest", "--device", dev, "--json");
         assertEquals(0, r.code(), r.toString());
-        Map<?, ?> report = (Map<?, ?>) MiniJson.parse(r.out());
+        Map<?, ?> report = (Map<?, ?>) JsonReader.parse(r.out());
         assertEquals("PAGE_CACHE", report.get("persistence"));
         assertEquals(Boolean.TRUE, report.get("passed"));
         List<Map<?, ?>> checks = checks(r);
