@@ -56,13 +56,15 @@ public class FsDaxOverheadBenchmark {
     private DaxDevice device;
     private MemFile file;
     private IovIter src;
+    private final Arch arch = new NoStoreArch();
+    private final MemorySegment sink = Arena.ofAuto().allocate(SIZE, 64);
     private long pos;
 
     @Setup(Level.Trial)
     public void open() throws IOException {
         dir = Files.createTempDirectory(Path.of(System.getProperty("jdax.bench.dir", "/dev/shm")), "jdax-overhead");
         device = DaxDevices.open("pmem:" + dir.resolve("dev.img") + "?size=" + 2 * SPAN + "&create=true&mode=emulated",
-                new NoStoreArch());
+                arch);
         MemFs fs = new MemFs(device);
         file = fs.create();
         src = IovIter.ubuf(IovIter.Direction.SOURCE, Arena.ofAuto().allocate(SIZE, 64));
@@ -83,6 +85,18 @@ public class FsDaxOverheadBenchmark {
     public long fsdax() {
         long done = file.write(step(), next());
         file.fsync();
+        return done;
+    }
+
+    /**
+     * The nocache-ceiling row of jdax bench without its stores: the Arch's copy straight into
+     * memory and its fence, no device. {@code driver} minus this is the device core's own cost.
+     */
+    @Benchmark
+    public long ceiling() {
+        IovIter it = next();
+        long done = arch.copyFromIterNocache(sink, 0, SIZE, it);
+        arch.fence();
         return done;
     }
 

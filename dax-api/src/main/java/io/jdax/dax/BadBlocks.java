@@ -37,6 +37,9 @@ public final class BadBlocks {
 
     private final long nrSectors;
     private final TreeMap<Long, Long> runs = new TreeMap<>(); // first sector -> end (exclusive)
+    // Whether runs is empty, readable without the lock: every directAccess checks, and a device
+    // with no bad sector (nearly every one) answers with a load instead of a monitor.
+    private volatile boolean empty = true;
 
     /** An empty list for a device of {@code nrSectors} sectors. */
     public BadBlocks(long nrSectors) {
@@ -63,6 +66,7 @@ public final class BadBlocks {
             runs.remove(e.getKey());
         }
         runs.put(start, end);
+        empty = false;
     }
 
     /** Marks sectors good again ({@code badblocks_clear}), splitting runs as needed. */
@@ -84,16 +88,21 @@ public final class BadBlocks {
                 runs.put(end, e.getValue());
             }
         }
+        empty = runs.isEmpty();
     }
 
     /**
      * The first bad run overlapping {@code [sector, sector + count)} ({@code badblocks_check}),
      * clipped to that range.
      */
-    public synchronized Optional<Range> check(long sector, long count) {
-        if (count <= 0 || runs.isEmpty()) {
+    public Optional<Range> check(long sector, long count) {
+        if (count <= 0 || empty) {
             return Optional.empty();
         }
+        return checkLocked(sector, count);
+    }
+
+    private synchronized Optional<Range> checkLocked(long sector, long count) {
         long end = sector + count;
         Map.Entry<Long, Long> e = runs.floorEntry(sector);
         if (e == null || e.getValue() <= sector) {
@@ -124,8 +133,8 @@ public final class BadBlocks {
     }
 
     /** True when no sector is bad. */
-    public synchronized boolean isEmpty() {
-        return runs.isEmpty();
+    public boolean isEmpty() {
+        return empty;
     }
 
     /** Replaces the whole list, e.g. after re-reading the kernel's. */
@@ -134,6 +143,7 @@ public final class BadBlocks {
         for (Range r : ranges) {
             set(r.sector(), r.count());
         }
+        empty = runs.isEmpty();
     }
 
     private Range checked(long sector, long count) {

@@ -41,6 +41,7 @@ public class DaxDevice implements AutoCloseable {
 
     /** The kernel's {@code PAGE_SIZE}: the unit of {@link #directAccess}. */
     public static final int PAGE_SIZE = 4096;
+    private static final int PAGE_SHIFT = 12;
 
     /** How long {@link #close()} waits for operations and read locks by default. */
     public static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(30);
@@ -457,16 +458,16 @@ public class DaxDevice implements AutoCloseable {
             while (done < n) {
                 long p = pos + done;
                 long inPage = p & (PAGE_SIZE - 1);
-                long want = Math.ceilDiv(inPage + (n - done), PAGE_SIZE);
+                long want = pagesOver(inPage + (n - done));
                 boolean recover = false;
                 long pages;
                 try {
-                    pages = access(k, p / PAGE_SIZE, want, DaxAccessMode.WRITE);
+                    pages = access(k, p >>> PAGE_SHIFT, want, DaxAccessMode.WRITE);
                 } catch (DaxException e) {
                     if (recovery == null || (e.errno() != Errno.EIO && e.errno() != Errno.EHWPOISON)) {
                         throw e;
                     }
-                    pages = access(k, p / PAGE_SIZE, want, DaxAccessMode.RECOVERY_WRITE);
+                    pages = access(k, p >>> PAGE_SHIFT, want, DaxAccessMode.RECOVERY_WRITE);
                     recover = true;
                 }
                 long len = Math.min(pages * PAGE_SIZE - inPage, n - done);
@@ -566,7 +567,7 @@ public class DaxDevice implements AutoCloseable {
             while (done < n) {
                 long p = pos + done;
                 long inPage = p & (PAGE_SIZE - 1);
-                long pages = access(k, p / PAGE_SIZE, Math.ceilDiv(inPage + (n - done), PAGE_SIZE), DaxAccessMode.READ);
+                long pages = access(k, p >>> PAGE_SHIFT, pagesOver(inPage + (n - done)), DaxAccessMode.READ);
                 long len = Math.min(pages * PAGE_SIZE - inPage, n - done);
                 long x = copyTo.copyToIter(k.memory(), k.offset() + inPage, len, iter);
                 done += checkCopied(x, len, p);
@@ -666,7 +667,7 @@ public class DaxDevice implements AutoCloseable {
                 Kaddr k = r.kaddr;
                 for (long p = pos, end = pos + bytes; p < end; ) {
                     long inPage = p & (PAGE_SIZE - 1);
-                    long pages = access(k, p / PAGE_SIZE, Math.ceilDiv(inPage + (end - p), PAGE_SIZE),
+                    long pages = access(k, p >>> PAGE_SHIFT, pagesOver(inPage + (end - p)),
                             cpu ? DaxAccessMode.READ : DaxAccessMode.WRITE);
                     long len = Math.min(pages * PAGE_SIZE - inPage, end - p);
                     if (cpu) {
@@ -744,10 +745,16 @@ public class DaxDevice implements AutoCloseable {
         if (pages < 1 || pages > nrPages || m == null || k.offset() < 0
                 || k.offset() > m.byteSize() - pages * PAGE_SIZE) {
             throw new DaxException(Errno.EIO, name() + ": the driver answered directAccess(" + pgoff + ", " + nrPages
-                    + ") with " + pages + " page(s) at " + (m == null ? "no memory" : "byte " + k.offset() + " of " + m)
+                    + ") with " + pages + " page(s) at " + (m == null || k.offset() < 0 ? "no memory (Kaddr not set)"
+                    : "byte " + k.offset() + " of " + m)
                     + ": it must answer 1 to " + nrPages + " pages lying in the memory it sets");
         }
         return pages;
+    }
+
+    /** The pages over {@code bytes >= 0} bytes from a page start: a shift, where ceilDiv divides. */
+    private static long pagesOver(long bytes) {
+        return (bytes + PAGE_SIZE - 1) >>> PAGE_SHIFT;
     }
 
     /** Checks a page range and returns how many of its pages lie on the device. */

@@ -10,8 +10,12 @@ import java.util.Objects;
  * driver sets it and never keeps it.
  */
 public final class Kaddr {
+    // The memory stays between calls (a driver answers with the same segment every time): a
+    // reference store costs the GC's write barrier, so set() stores only a different one, and
+    // clear() marks the answer taken with the offset alone (-1: a driver that did not set() it
+    // fails the core's check).
     private MemorySegment memory;
-    private long offset;
+    private long offset = -1;
 
     Kaddr() {
     }
@@ -22,7 +26,9 @@ public final class Kaddr {
      * slice per call): the core slices only what it hands to users.
      */
     public void set(MemorySegment memory, long offset) {
-        this.memory = Objects.requireNonNull(memory, "memory");
+        if (memory != this.memory) {
+            this.memory = Objects.requireNonNull(memory, "memory");
+        }
         this.offset = offset;
     }
 
@@ -37,7 +43,6 @@ public final class Kaddr {
     }
 
     void clear() {
-        memory = null;
-        offset = 0;
+        offset = -1;
     }
 }

@@ -3,8 +3,6 @@ package io.jdax.dax;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 
@@ -29,13 +27,11 @@ final class ReadSide {
      */
     static final class Reader implements DaxReadLock {
         private long p0, p1, p2, p3, p4, p5, p6; // keep other threads' readers off this line
-        final Thread owner;
-        int depth; // written by the owner only (DEPTH), read by kill
+        int depth; // written by its thread only (DEPTH), read by kill
         final Kaddr kaddr = new Kaddr();
         private long q0, q1, q2, q3, q4, q5, q6;
 
-        Reader(Thread owner) {
-            this.owner = owner;
+        Reader() {
         }
 
         @Override
@@ -57,9 +53,8 @@ final class ReadSide {
         }
     }
 
-    private final ThreadLocal<Reader> readers = ThreadLocal.withInitial(this::register);
-    private final List<Reader> all = new ArrayList<>(); // guarded by this
-    private int sweepAt = 16; // guarded by this
+    // Readers of threads that ended holding nothing can never hold anything again: dropped.
+    private final PerThread<Reader> readers = new PerThread<>(Reader::new, r -> (int) DEPTH.getAcquire(r) == 0, r -> { });
     private final BooleanSupplier processBarrier;
     private final boolean fenced;
     @SuppressWarnings("unused") // DEAD
@@ -79,19 +74,6 @@ final class ReadSide {
         return fenced;
     }
 
-    private Reader register() {
-        Reader r = new Reader(Thread.currentThread());
-        synchronized (this) {
-            if (all.size() >= sweepAt) {
-                // readers of threads that ended holding nothing can never hold anything again
-                all.removeIf(x -> !x.owner.isAlive() && (int) DEPTH.getOpaque(x) == 0);
-                sweepAt = Math.max(16, all.size() * 2);
-            }
-            all.add(r);
-        }
-        return r;
-    }
-
     /** The calling thread's reader, for its held locks and its {@link Kaddr}. */
     Reader reader() {
         return readers.get();
@@ -104,7 +86,7 @@ final class ReadSide {
      * @throws DaxException ENXIO (from {@code closed}) once the device is dead
      */
     Reader enter(DaxDevice device) {
-        Reader r = readers.get();
+        Reader r = reader();
         int d = r.depth;
         if (d > 0) {
             // already inside: close waits for us; only say so if it has begun
@@ -135,7 +117,7 @@ final class ReadSide {
 
     /** Whether the calling thread is inside the read side. */
     boolean held() {
-        return readers.get().depth > 0;
+        return reader().depth > 0;
     }
 
     boolean isAlive() {
@@ -171,14 +153,8 @@ final class ReadSide {
     }
 
     private int inside() {
-        int n = 0;
-        synchronized (this) {
-            for (Reader r : all) {
-                if ((int) DEPTH.getAcquire(r) != 0) {
-                    n++;
-                }
-            }
-        }
-        return n;
+        int[] n = {0};
+        readers.forEach(r -> n[0] += (int) DEPTH.getAcquire(r) != 0 ? 1 : 0);
+        return n[0];
     }
 }

@@ -259,18 +259,24 @@ public final class DaxIomap {
         return done;
     }
 
-    /** A mapped extent, under the device's read lock ({@code dax_read_lock}): the core loops the chunks. */
+    /**
+     * A mapped extent: the core loops the chunks. A new extent's zeroing and copy run under one
+     * read lock ({@code dax_read_lock}), so the device cannot close between them; an overwrite is
+     * one core call, which holds the read side itself.
+     */
     private static long mappedIter(boolean write, IovIter iter, IomapStats.Cell counts, long pos, long length,
                                    Iomap.Mapped m) {
         DaxDevice dev = m.device();
-        boolean zeroNew = write && m.isNew();
+        long devPos = devAddr(m, pos);
+        if (!write || !m.isNew()) {
+            return write ? dev.copyFromIter(devPos, length, iter) : dev.copyToIter(devPos, length, iter);
+        }
         try (DaxReadLock lock = dev.readLock()) {
-            if (zeroNew && pos > m.offset()) {
+            if (pos > m.offset()) {
                 zeroDevice(counts, dev, m.addr(), pos - m.offset()); // a new block never shows a previous owner's data
             }
-            long devPos = devAddr(m, pos);
-            long done = write ? dev.copyFromIter(devPos, length, iter) : dev.copyToIter(devPos, length, iter);
-            return zeroNew ? zeroNewTail(iter, counts, m, pos, done) : done;
+            long done = dev.copyFromIter(devPos, length, iter);
+            return zeroNewTail(iter, counts, m, pos, done);
         }
     }
 

@@ -22,8 +22,9 @@ import java.util.TreeMap;
  * in, and iterating it lists them as {@code FIEMAP} does. Blocks are counted in the filesystem's
  * block size; file and device blocks are {@code >= 0}.
  * <p>
- * Not thread-safe: the file's lock ({@code i_rwsem}) guards it. Lookups change nothing, so any
- * number of them may run together under a shared lock; a change needs the map to itself.
+ * Not thread-safe: the file's lock ({@code i_rwsem}) guards it. Lookups change nothing a caller
+ * can see (only a hint of where to look first), so any number of them may run together under a
+ * shared lock; a change needs the map to itself.
  */
 public final class ExtentMap implements Iterable<ExtentMap.Extent> {
 
@@ -67,6 +68,11 @@ public final class ExtentMap implements Iterable<ExtentMap.Extent> {
     /* By first file block. */
     private final TreeMap<Long, Extent> extents = new TreeMap<>();
     private long blocks;
+    // The extent the last lookup found: a file written or read in order finds it again with one
+    // compare, not a tree walk with a boxed key. Lookups under a shared lock may race to set it
+    // (an Extent's fields are final, so any one seen is whole); changes, which have the map to
+    // themselves, clear it.
+    private Extent hint;
 
     /** An empty map: every block a hole. */
     public ExtentMap() {
@@ -74,6 +80,19 @@ public final class ExtentMap implements Iterable<ExtentMap.Extent> {
 
     /** The extent holding file block {@code block}, or null for a hole. */
     public Extent lookup(long block) {
+        Extent h = hint;
+        if (h != null && h.contains(block)) {
+            return h;
+        }
+        Extent x = find(block);
+        if (x != null && x != h) {
+            hint = x;
+        }
+        return x;
+    }
+
+    /** The extent holding {@code block} in the tree (changes use this: the hint stays clear). */
+    private Extent find(long block) {
         Map.Entry<Long, Extent> e = extents.floorEntry(block);
         return e != null && e.getValue().end() > block ? e.getValue() : null;
     }
@@ -126,6 +145,7 @@ public final class ExtentMap implements Iterable<ExtentMap.Extent> {
      */
     public void set(long start, long dev, long count, boolean unwritten) {
         Extent run = new Extent(start, dev, count, unwritten); // checks the arguments
+        hint = null;
         remove(run.start(), run.end(), null);
         Map.Entry<Long, Extent> lower = extents.lowerEntry(start);
         if (lower != null && mergeable(lower.getValue(), run)) {
@@ -214,13 +234,14 @@ public final class ExtentMap implements Iterable<ExtentMap.Extent> {
 
     /** Unmaps {@code [first, last)}; adds what it held to {@code taken} unless null. */
     private void remove(long first, long last, List<Extent> taken) {
+        hint = null;
         if (first < 0) {
             throw new IllegalArgumentException("file block " + first + " is negative");
         }
         if (first >= last) {
             return;
         }
-        Extent head = lookup(first);
+        Extent head = find(first);
         if (head != null && head.start() < first) { // keep its part before the range
             extents.put(head.start(), new Extent(head.start(), head.dev(), first - head.start(), head.unwritten()));
             took(cut(head, first, last), taken);

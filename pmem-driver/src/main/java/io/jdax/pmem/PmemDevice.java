@@ -219,6 +219,13 @@ public final class PmemDevice extends DaxDevice {
         }
 
         private long copyFromIterDurable(MemorySegment addr, long offset, long bytes, IovIter iter) {
+            if (dirty == null) { // no page cache: nothing to mark
+                try {
+                    return copy(offset, bytes, iter);
+                } catch (MemoryFaultException f) {
+                    throw fault(f, "copyFromIter", offset, bytes);
+                }
+            }
             long before = iter.consumed();
             try {
                 return copy(offset, bytes, iter);

@@ -15,7 +15,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.locks.Lock;
-import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.concurrent.locks.StampedLock;
 
 import static io.jdax.fsdax.memfs.MemFs.BLOCK_SIZE;
 import static io.jdax.fsdax.memfs.MemFs.MAX_FILE_SIZE;
@@ -34,7 +34,10 @@ import static io.jdax.fsdax.memfs.MemFs.MAX_FILE_SIZE;
 public final class MemFile implements Inode {
     private final MemFs fs;
     private final long ino;
-    private final ReentrantReadWriteLock rwsem = new ReentrantReadWriteLock();
+    // Not reentrant (as i_rwsem is not): nothing under it takes it again. A StampedLock costs one
+    // CAS and one store per write, where ReentrantReadWriteLock also tracks its owner, and reads
+    // take no per-thread hold count.
+    private final StampedLock rwsem = new StampedLock();
     /* Guarded by rwsem. A run is one extent, so one lookup finds it, however many blocks it has. */
     private final ExtentMap extents = new ExtentMap();
     private volatile long size; // written under the write lock; volatile so size() takes no lock
@@ -60,7 +63,7 @@ public final class MemFile implements Inode {
 
     /** Device blocks the file holds, written or not. */
     public long blockCount() {
-        return locked(rwsem.readLock(), extents::blockCount);
+        return locked(rwsem.asReadLock(), extents::blockCount);
     }
 
     /**
@@ -68,7 +71,7 @@ public final class MemFile implements Inode {
      * {@link Iomap.Mapped} (written) or {@link Iomap.Unwritten}, in file order; holes left out.
      */
     public List<Iomap> fiemap() {
-        return locked(rwsem.readLock(), () -> {
+        return locked(rwsem.asReadLock(), () -> {
             List<Iomap> out = new ArrayList<>();
             for (Extent e : extents) {
                 out.add(iomap(e.start(), e, e.count(), false));
@@ -85,11 +88,11 @@ public final class MemFile implements Inode {
      */
     public long read(long pos, IovIter dst) {
         requireDirection(dst, IovIter.Direction.DEST, "read");
-        rwsem.readLock().lock(); // not locked(...): no capturing lambda per read or write
+        long stamp = rwsem.readLock(); // not locked(...): no capturing lambda per read or write
         try {
             return fs.dax().rw(this, pos, dst, fs);
         } finally {
-            rwsem.readLock().unlock();
+            rwsem.unlockRead(stamp);
         }
     }
 
@@ -109,11 +112,11 @@ public final class MemFile implements Inode {
             throw new DaxException(Errno.EFBIG, "file " + ino + ": a write of " + count + " bytes at " + pos
                     + " goes past the largest file size " + MAX_FILE_SIZE);
         }
-        rwsem.writeLock().lock();
+        long stamp = rwsem.writeLock();
         try {
             return fs.dax().rw(this, pos, src, fs);
         } finally {
-            rwsem.writeLock().unlock();
+            rwsem.unlockWrite(stamp);
         }
     }
 
@@ -126,7 +129,7 @@ public final class MemFile implements Inode {
      */
     public void fallocate(long pos, long length) {
         checkRange("fallocate", pos, length);
-        locked(rwsem.writeLock(), () -> {
+        locked(rwsem.asWriteLock(), () -> {
             long first = pos / BLOCK_SIZE;
             long last = Math.ceilDiv(pos + length, BLOCK_SIZE);
             fs.allocator.require((last - first) - extents.mapped(first, last),
@@ -154,7 +157,7 @@ public final class MemFile implements Inode {
      */
     public void punchHole(long pos, long length) {
         checkRange("punch hole", pos, length);
-        locked(rwsem.writeLock(), () -> {
+        locked(rwsem.asWriteLock(), () -> {
             long firstWhole = Math.ceilDiv(pos, BLOCK_SIZE);
             long endWhole = (pos + length) / BLOCK_SIZE;
             if (firstWhole >= endWhole) {
@@ -182,7 +185,7 @@ public final class MemFile implements Inode {
             throw new DaxException(Errno.EFBIG, "file " + ino + ": truncate to " + newSize
                     + " is past the largest file size " + MAX_FILE_SIZE);
         }
-        locked(rwsem.writeLock(), () -> {
+        locked(rwsem.asWriteLock(), () -> {
             if (newSize < size()) {
                 long keep = Math.ceilDiv(newSize, BLOCK_SIZE);
                 if (newSize % BLOCK_SIZE != 0) {
@@ -205,7 +208,7 @@ public final class MemFile implements Inode {
      * {@link io.jdax.fsdax.DaxIomap#map}: the range must be written and contiguous on the device.
      */
     public DaxMapping map(long pos, long length, DaxAccessMode mode) {
-        return locked(rwsem.readLock(), () -> fs.dax().map(this, pos, length, mode, fs));
+        return locked(rwsem.asReadLock(), () -> fs.dax().map(this, pos, length, mode, fs));
     }
 
     @Override
