@@ -11,11 +11,9 @@ import java.util.function.BooleanSupplier;
  * to the first platform thread that takes it, which then takes and releases it without a locked
  * instruction until a second thread comes.
  * <p>
- * Why: a locked instruction (the CAS of an acquire, the fenced store of a release) waits, on x86,
- * for the non-temporal stores in flight as a fence does. Under an ordinary lock every write
- * through fs-dax therefore drained its copy before the next one began, so fsync every N writes
- * gained little over fsync every write (BENCHMARKS.md, "fs-dax against fio"), and the lock cost
- * ~6–7 ns of the engine's time per 4 KiB write ({@code FsDaxOverheadBenchmark}).
+ * Why: a lock costs two locked instructions per write (the acquire's CAS, the release's fenced
+ * store), ~6–7 ns of fs-dax's time per 4 KiB write without the copy ({@code FsDaxOverheadBenchmark}),
+ * and on x86 a locked instruction also waits for the non-temporal stores in flight, as a fence does.
  * <p>
  * How: the bias holder marks itself busy with a plain store and then reads whether the bias was
  * revoked; a second thread revokes it once, for good: it sets the flag, runs the process-wide
