@@ -14,9 +14,10 @@ import io.jdax.dax.PerThread;
 public final class IomapStats {
     /*
      * Each thread counts in a cell of its own with plain-cost (opaque) stores: no atomic
-     * instruction on the I/O path. Five LongAdder increments (when it had more counters) per 4 KiB write cost ~18 ns of the
-     * engine's ~55 ns (FsDaxOverheadBenchmark). A cell is found through PerThread, not a
-     * ThreadLocal (~5 ns less per I/O).
+     * instruction on the I/O path. Five LongAdder increments (when it had more counters) per
+     * 4 KiB write cost ~18 ns of the engine's ~55 ns (FsDaxOverheadBenchmark). A cell is found
+     * through PerThread, as the device's readers are, not a ThreadLocal, whose lookup was the
+     * largest single cost in the device core's profile (BENCHMARKS.md, "second pass").
      */
     static final int IOS = 0;
     static final int BEGINS = 1;
