@@ -31,9 +31,6 @@ final class ReadSide {
         final Kaddr kaddr = new Kaddr();
         private long q0, q1, q2, q3, q4, q5, q6;
 
-        Reader() {
-        }
-
         @Override
         public void close() {
             exit(this);
